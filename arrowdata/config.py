@@ -1,0 +1,46 @@
+"""Process-wide settings: where the cache lives and whether caching is on.
+
+Example:
+    >>> import arrowdata
+    >>> arrowdata.config.cache_dir().name  # doctest: +SKIP
+    'arrowdata'
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_caching_enabled = True
+
+
+def cache_dir() -> Path:
+    """The cache root: ``$ARROWDATA_CACHE``, else ``~/.cache/arrowdata``. Created on demand."""
+    root = os.environ.get("ARROWDATA_CACHE")
+    path = Path(root).expanduser() if root else Path.home() / ".cache" / "arrowdata"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def disable_caching() -> None:
+    """Stop reusing cached transform results; new results are still written to the cache
+    but under fresh keys, as in Hugging Face ``datasets``.
+
+    Example:
+        >>> import arrowdata
+        >>> arrowdata.disable_caching(); arrowdata.is_caching_enabled()
+        False
+        >>> arrowdata.enable_caching()
+    """
+    global _caching_enabled
+    _caching_enabled = False
+
+
+def enable_caching() -> None:
+    """Turn transform caching back on (the default)."""
+    global _caching_enabled
+    _caching_enabled = True
+
+
+def is_caching_enabled() -> bool:
+    """Whether transforms look up and reuse cached results."""
+    return _caching_enabled
