@@ -1,0 +1,58 @@
+"""arrowdata: Arrow-backed, memory-mapped datasets for machine learning.
+
+Example:
+    >>> import arrowdata
+    >>> ds = arrowdata.Dataset.from_dict({"text": ["hi", "yo"], "label": [0, 1]})
+    >>> ds.with_format("numpy")["label"]
+    array([0, 1])
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from . import config
+from .config import disable_caching, enable_caching, is_caching_enabled
+from .dataset import Dataset
+from .dataset_dict import DatasetDict
+from .errors import (ArrowDataError, CacheLockTimeout, CastError, CorruptFileError, DataFileError, MissingFileError,
+                     SchemaMismatchError, UnknownNameError)
+from .features import (Array2D, Array3D, Array4D, Array5D, ClassLabel, Features, LargeList, List, Sequence,
+                       Value)
+from .info import DatasetInfo
+from .persistence import load_from_disk
+from .sample_data import sample_path
+
+__version__ = "0.1.0"
+
+
+def load_dataset(*args: Any, **kwargs: Any) -> Any:
+    """Read data files into a Dataset/DatasetDict (see :func:`arrowdata.io.load_dataset`).
+
+    Example:
+        >>> import arrowdata
+        >>> ds = arrowdata.load_dataset("json", data_files=arrowdata.sample_path(), split="train")  # doctest: +SKIP
+    """
+    from .io import load_dataset as _load
+
+    return _load(*args, **kwargs)
+
+
+def concatenate_datasets(*args: Any, **kwargs: Any) -> Any:
+    """Concatenate datasets row-wise (axis=0) or column-wise (axis=1); see ``arrowdata.transforms.combine``."""
+    from .transforms.combine import concatenate_datasets as _concat
+
+    return _concat(*args, **kwargs)
+
+
+def interleave_datasets(*args: Any, **kwargs: Any) -> Any:
+    """Interleave rows of several datasets; see ``arrowdata.transforms.combine``."""
+    from .transforms.combine import interleave_datasets as _interleave
+
+    return _interleave(*args, **kwargs)
+
+
+__all__ = ["Array2D", "Array3D", "Array4D", "Array5D", "ArrowDataError", "CacheLockTimeout", "CastError",
+           "ClassLabel", "CorruptFileError", "DataFileError", "Dataset", "DatasetDict", "DatasetInfo", "Features",
+           "LargeList", "List", "MissingFileError", "SchemaMismatchError", "Sequence", "UnknownNameError", "Value",
+           "concatenate_datasets", "config", "disable_caching", "enable_caching", "interleave_datasets",
+           "is_caching_enabled", "load_dataset", "load_from_disk", "sample_path"]

@@ -1,0 +1,221 @@
+"""One lock per cache key, so concurrent processes compute each transform once.
+
+The lock is a file ``cache_dir()/locks/<key>.lock`` created with
+``os.open(O_CREAT | O_EXCL)``, holding the holder's PID, host name and a random token.
+Why this and not ``fcntl``/``flock``: exclusive creation is atomic on local disks and on
+NFSv3+, whereas ``fcntl`` locks on NFS and Lustre are either silently ignored or hang
+(a pain users of other libraries report), and ``fcntl`` locks vanish when *any* file
+descriptor of the file is closed in the process. An O_EXCL lock is visible to plain
+tools (``ls locks/``) and carries the information needed to judge it stale.
+
+A holder refreshes the file's modification time every ``stale_after / 4`` seconds from
+a daemon thread (the heartbeat). A waiter breaks the lock when the holder is provably
+gone: same host and its PID no longer exists, or no heartbeat for ``stale_after``
+seconds (another host, or a frozen process). A waiter gives up with
+:class:`~arrowdata.errors.CacheLockTimeout` after ``timeout`` seconds, so nothing waits
+forever even if the holder hangs while heartbeating.
+
+Example:
+    >>> with KeyLock("0" * 32, timeout=5) as lock:
+    ...     lock.held
+    True
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Callable, TypeVar
+
+from . import config
+from .errors import CacheLockTimeout
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Seconds without a heartbeat after which a lock held from another host counts as stale.
+DEFAULT_STALE_AFTER = float(os.environ.get("ARROWDATA_LOCK_STALE_AFTER", "60"))
+#: Seconds a process waits for another one to finish the same step before giving up.
+DEFAULT_TIMEOUT = float(os.environ.get("ARROWDATA_LOCK_TIMEOUT", str(6 * 3600)))
+
+
+def locks_dir() -> Path:
+    path = config.cache_dir() / "locks"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this PID exists on this host."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    try:  # Linux: a killed process nobody has reaped yet (a zombie) is gone for our purposes
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _read_holder(path: Path) -> dict | None:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.loads(f.read() or "null")
+    except (OSError, ValueError):
+        return None
+
+
+class KeyLock:
+    """An inter-process lock for one cache key.
+
+    Args:
+        key: the cache key (a fingerprint); one lock file per key.
+        timeout: seconds to wait before :class:`CacheLockTimeout` (default 6 h,
+            ``$ARROWDATA_LOCK_TIMEOUT``).
+        stale_after: seconds without heartbeat that make a holder stale (default 60,
+            ``$ARROWDATA_LOCK_STALE_AFTER``).
+    """
+
+    def __init__(self, key: str, *, timeout: float | None = None, stale_after: float | None = None) -> None:
+        self.key = key
+        self.path = locks_dir() / f"{key}.lock"
+        self.timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+        self.stale_after = DEFAULT_STALE_AFTER if stale_after is None else stale_after
+        self.token = uuid.uuid4().hex
+        self.held = False
+        self._stop = threading.Event()
+        self._beat: threading.Thread | None = None
+
+    # -- acquiring
+    def try_acquire(self) -> bool:
+        """Take the lock if it is free (breaking a stale one); never waits."""
+        for _ in range(2):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                if not self._break_if_stale():
+                    return False
+                continue
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump({"pid": os.getpid(), "host": socket.gethostname(), "token": self.token,
+                           "started": time.time()}, f)
+            self.held = True
+            self._start_heartbeat()
+            return True
+        return False
+
+    def wait_for(self, ready: Callable[[], T | None]) -> T | None:
+        """Block until ``ready()`` gives a result (returned, lock not taken) or the lock is ours
+        (returns ``None``; the caller computes, then :meth:`release`)."""
+        deadline = time.monotonic() + self.timeout
+        delay, logged = 0.01, False
+        while True:
+            found = ready()
+            if found is not None:
+                return found
+            if self.try_acquire():
+                found = ready()  # finished between our check and our acquire
+                if found is not None:
+                    self.release()
+                return found
+            if not logged:
+                logger.info("waiting for another process computing cache entry %s (lock %s)", self.key, self.path)
+                logged = True
+            if time.monotonic() > deadline:
+                holder = _read_holder(self.path) or {}
+                raise CacheLockTimeout(
+                    f"waited {self.timeout:.0f}s for cache entry {self.key} held by pid {holder.get('pid')} on "
+                    f"{holder.get('host')!r} (lock file {self.path}); if that process is gone, delete the lock "
+                    "file, or raise $ARROWDATA_LOCK_TIMEOUT")
+            time.sleep(delay)
+            delay = min(delay * 1.5, 0.5)
+
+    def _break_if_stale(self) -> bool:
+        holder = _read_holder(self.path)
+        try:
+            age = time.time() - os.stat(self.path).st_mtime
+        except FileNotFoundError:
+            return True  # released meanwhile: try again
+        if holder is None:
+            # Being written right now, or left empty by a crash right after creation.
+            stale = age > self.stale_after
+        elif holder.get("host") == socket.gethostname():
+            stale = not pid_alive(int(holder.get("pid", -1))) or age > self.stale_after
+        else:
+            stale = age > self.stale_after
+        if not stale:
+            return False
+        tomb = self.path.with_name(f"{self.path.name}.stale-{uuid.uuid4().hex[:8]}")
+        try:
+            os.rename(self.path, tomb)
+        except FileNotFoundError:
+            return True
+        moved = _read_holder(tomb)
+        if holder is not None and (moved or {}).get("token") != holder.get("token"):
+            # Another waiter replaced the stale lock between our read and our rename: put it back.
+            try:
+                os.link(tomb, self.path)
+            except OSError:
+                pass
+        tomb.unlink(missing_ok=True)
+        logger.warning("removed stale cache lock %s (holder %s)", self.path, holder)
+        return True
+
+    # -- holding
+    def _start_heartbeat(self) -> None:
+        interval = max(self.stale_after / 4, 0.05)
+
+        def beat() -> None:
+            while not self._stop.wait(interval):
+                try:
+                    os.utime(self.path)
+                except OSError:
+                    return
+
+        self._stop.clear()
+        self._beat = threading.Thread(target=beat, name=f"arrowdata-lock-{self.key[:8]}", daemon=True)
+        self._beat.start()
+
+    def release(self) -> None:
+        """Give the lock up (only if it is still ours)."""
+        if not self.held:
+            return
+        self._stop.set()
+        if self._beat is not None:
+            self._beat.join(timeout=1)
+        if (_read_holder(self.path) or {}).get("token") == self.token:
+            self.path.unlink(missing_ok=True)
+        self.held = False
+
+    def __enter__(self) -> "KeyLock":
+        if self.wait_for(lambda: None) is None and not self.held:  # pragma: no cover - wait_for loops
+            raise CacheLockTimeout(f"could not take {self.path}")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def lock_is_live(key: str, stale_after: float | None = None) -> bool:
+    """Whether some process holds a non-stale lock on ``key`` right now."""
+    path = locks_dir() / f"{key}.lock"
+    holder = _read_holder(path)
+    try:
+        age = time.time() - os.stat(path).st_mtime
+    except FileNotFoundError:
+        return False
+    limit = DEFAULT_STALE_AFTER if stale_after is None else stale_after
+    if holder is not None and holder.get("host") == socket.gethostname():
+        return pid_alive(int(holder.get("pid", -1))) and age <= limit
+    return age <= limit

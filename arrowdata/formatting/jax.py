@@ -1,0 +1,47 @@
+"""JAX: numeric columns become ``jax.Array``, ragged lists lists of arrays, strings lists of str.
+
+JAX has no ragged array type, so variable-length lists come back as Python lists of arrays.
+
+Example:
+    >>> import pyarrow as pa
+    >>> JaxFormatter().format_column(pa.table({"a": [1, 2]})).tolist()  # doctest: +SKIP
+    [1, 2]
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from .arrays import to_numpy
+from .base import Formatter
+
+
+class JaxFormatter(Formatter):
+    """jax output (jax is imported on first use); ``dtype=`` casts numeric columns."""
+
+    def _array(self, arr: np.ndarray) -> Any:
+        import jax.numpy as jnp
+
+        if arr.dtype == object:
+            if len(arr) and all(isinstance(x, np.ndarray) and x.dtype != object for x in arr):
+                return [self._array(x) for x in arr]
+            return arr.tolist()
+        if arr.dtype.kind in "US":
+            return arr.tolist()
+        if arr.dtype.kind in "mM":
+            arr = arr.view(np.int64)
+        return jnp.asarray(arr, dtype=self.kwargs.get("dtype"))
+
+    def _convert(self, col: pa.ChunkedArray) -> Any:
+        return self._array(to_numpy(col))
+
+    def format_row(self, table: pa.Table) -> dict[str, Any]:
+        return {name: self._convert(col)[0] for name, col in zip(table.column_names, table.columns)}
+
+    def format_batch(self, table: pa.Table) -> dict[str, Any]:
+        return {name: self._convert(col) for name, col in zip(table.column_names, table.columns)}
+
+    def format_column(self, table: pa.Table) -> Any:
+        return self._convert(table.column(0))

@@ -1,0 +1,66 @@
+"""DatasetInfo: what a dataset is (description, citation, license, homepage) and its features.
+
+Serialised as ``dataset_info.json``, in the same keys Hugging Face ``datasets`` uses, so
+the file is readable by both. Unknown keys found in a file are kept and written back.
+
+Example:
+    >>> from arrowdata.features import Features, Value
+    >>> info = DatasetInfo(description="toy", features=Features({"a": Value("int64")}))
+    >>> DatasetInfo.from_dict(info.to_dict()).description
+    'toy'
+"""
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .features import Features
+
+
+@dataclass
+class DatasetInfo:
+    """Descriptive metadata of a dataset.
+
+    Attributes:
+        description, citation, homepage, license: free text.
+        features: the column types, or ``None`` until known.
+        extra: other keys read from a ``dataset_info.json`` (e.g. HF ``splits``), written back as is.
+    """
+
+    description: str = ""
+    citation: str = ""
+    homepage: str = ""
+    license: str = ""
+    features: Features | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    _KEYS = ("citation", "description", "features", "homepage", "license")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (keys as HF ``datasets`` writes them)."""
+        out: dict[str, Any] = dict(copy.deepcopy(self.extra))
+        out.update({"citation": self.citation, "description": self.description,
+                    "features": self.features.to_dict() if self.features is not None else None,
+                    "homepage": self.homepage, "license": self.license})
+        return dict(sorted(out.items()))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "DatasetInfo":
+        """From the dict form (a parsed ``dataset_info.json``)."""
+        feats = data.get("features")
+        extra = {k: v for k, v in data.items() if k not in cls._KEYS}
+        return cls(description=data.get("description") or "", citation=data.get("citation") or "",
+                   homepage=data.get("homepage") or "", license=data.get("license") or "",
+                   features=Features.from_dict(feats) if feats else None, extra=extra)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "DatasetInfo":
+        return cls.from_dict(json.loads(text))
+
+    def copy(self) -> "DatasetInfo":
+        return copy.deepcopy(self)

@@ -1,0 +1,214 @@
+"""The ``json`` builder: JSON Lines streamed in blocks, or one JSON document (an array of
+objects, or an object whose ``field`` holds the rows).
+
+Options: ``field`` [None: the file is JSON Lines, or a top-level array of objects];
+``block_size`` [16 MiB of lines parsed at a time].
+
+JSON Lines are parsed by pyarrow block by block, so memory stays bounded; a block that fails is
+re-scanned line by line to name the exact line. Rows may omit keys (missing values become null),
+and a key first seen far down the file widens the schema.
+
+Example:
+    >>> import arrowdata, tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "a.jsonl")
+    >>> _ = open(p, "w").write('{"x": 1}\\n{"x": 2, "y": "b"}\\n')
+    >>> arrowdata.load_dataset("json", data_files=p).to_list()
+    [{'x': 1, 'y': None}, {'x': 2, 'y': 'b'}]
+"""
+from __future__ import annotations
+
+import io
+import json as _pyjson
+import re
+from typing import Any, BinaryIO, Iterator
+
+import pyarrow as pa
+
+from ..errors import DataFileError
+from .builder import Builder, register_builder
+from .files import DataFile
+
+_ROWS_PER_DOC_CHUNK = 20_000
+_CONFLICT = re.compile(r"Column\((/[^)]*)\) changed from (\w+) to (\w+)")
+
+
+def _blocks(stream: BinaryIO, block_size: int) -> Iterator[tuple[int, bytes]]:
+    """Yield ``(first_line_number, block)`` with every block ending on a line break."""
+    line = 1
+    rest = b""
+    first = True
+    while True:
+        chunk = stream.read(block_size)
+        if first:
+            chunk = chunk.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 BOM is not data
+            first = False
+        if not chunk:
+            if rest.strip():
+                yield line, rest
+            return
+        data = rest + chunk
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            rest = data
+            continue
+        block, rest = data[: cut + 1], data[cut + 1:]
+        yield line, block
+        line += block.count(b"\n")
+
+
+def _is_document(stream: BinaryIO) -> bool:
+    """Whether the file is one JSON document (an array, or a pretty-printed object) rather than
+    JSON Lines; decided from the first line, without consuming the stream."""
+    head = stream.peek(1 << 20).removeprefix(b"\xef\xbb\xbf").lstrip()
+    if head[:1] == b"[":
+        return True
+    if head[:1] != b"{":
+        return False
+    first, newline, _ = head.partition(b"\n")
+    if not newline:
+        return False  # one very long line: JSON Lines (or a one-line document, handled the same)
+    try:
+        _pyjson.loads(first)
+        return False
+    except ValueError:
+        return True  # "{" alone on the first line: a multi-line object
+
+
+def _is_columns(doc: dict) -> bool:
+    return bool(doc) and all(isinstance(v, list) for v in doc.values()) and len({len(v) for v in doc.values()}) == 1
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {str: "string", list: "array", dict: "object", type(None): "null"}.get(type(value), "other")
+
+
+def _lookup(row: Any, path: list[str]) -> Any:
+    for key in path:
+        if not isinstance(row, dict):
+            return None
+        row = row.get(key)
+    return row
+
+
+@register_builder
+class JsonBuilder(Builder):
+    name = "json"
+    extensions = (".jsonl", ".json", ".ndjson", ".jsonlines")
+    inferred_types = True
+    optional_columns = True
+    defaults: dict[str, Any] = {"field": None, "block_size": 16 << 20}
+
+    def validate(self) -> None:
+        if self.options["field"] is not None and not isinstance(self.options["field"], str):
+            raise ValueError(f"json option field must be a string, got {self.options['field']!r}")
+
+    def read(self, f: DataFile, schema: pa.Schema | None,
+             fixed: frozenset[str] = frozenset()) -> Iterator[pa.Table]:
+        explicit = pa.schema([fld for fld in schema if fld.name in fixed]) if schema is not None and fixed else None
+        stream = f.open()
+        try:
+            if not hasattr(stream, "peek"):
+                stream = io.BufferedReader(stream, 1 << 20)
+            if self.options["field"] is not None or _is_document(stream):
+                yield from self._read_document(f, stream, explicit)
+            else:
+                yield from self._read_lines(f, stream, explicit)
+        finally:
+            stream.close()
+
+    # -- JSON Lines ---------------------------------------------------------------------------
+    def _read_lines(self, f: DataFile, stream: BinaryIO, explicit: pa.Schema | None) -> Iterator[pa.Table]:
+        for first_line, block in _blocks(stream, self.options["block_size"]):
+            try:
+                yield self._parse(block, explicit)
+            except pa.ArrowInvalid as e:
+                raise self._explain(e, f, block, first_line) from None
+
+    @staticmethod
+    def _parse(block: bytes, explicit: pa.Schema | None) -> pa.Table:
+        import pyarrow.json as pj
+
+        parse = pj.ParseOptions(explicit_schema=explicit, unexpected_field_behavior="infer")
+        try:
+            return pj.read_json(io.BytesIO(block), read_options=pj.ReadOptions(block_size=1 << 20),
+                                parse_options=parse)
+        except pa.ArrowInvalid as e:
+            if "straddl" not in str(e):
+                raise
+            # one line longer than pyarrow's parse block: parse this block in a single piece
+            return pj.read_json(io.BytesIO(block), read_options=pj.ReadOptions(block_size=len(block) + 1),
+                                parse_options=parse)
+
+    def _explain(self, e: pa.ArrowInvalid, f: DataFile, block: bytes, first_line: int) -> DataFileError:
+        msg = str(e)
+        conflict = _CONFLICT.search(msg)
+        seen: str | None = None
+        for offset, raw in enumerate(block.split(b"\n")):
+            if not raw.strip():
+                continue
+            line = first_line + offset
+            try:
+                row = _pyjson.loads(raw)
+            except ValueError as err:
+                return DataFileError(f"malformed JSON: {err.msg if hasattr(err, 'msg') else err}",
+                                     path=f.url, line=line)
+            if not isinstance(row, dict):
+                return DataFileError(f"expected a JSON object per line, got {_kind(row)}", path=f.url, line=line)
+            if conflict is not None:
+                path = conflict.group(1).strip("/").split("/")
+                kind = _kind(_lookup(row, path))
+                if kind != "null":
+                    if seen is None:
+                        seen = kind
+                    elif kind != seen:
+                        return DataFileError(f"value is a {kind} but earlier rows hold a {seen}; cast it or "
+                                             f"pass features", path=f.url, line=line, column=".".join(path))
+        return DataFileError(f"cannot read JSON Lines: {msg}", path=f.url, line=first_line)
+
+    # -- one JSON document ----------------------------------------------------------------------
+    def _read_document(self, f: DataFile, stream: BinaryIO, explicit: pa.Schema | None) -> Iterator[pa.Table]:
+        try:
+            doc = _pyjson.load(io.TextIOWrapper(stream, encoding="utf-8-sig"))
+        except ValueError as e:
+            line = getattr(e, "lineno", None)
+            raise DataFileError(f"malformed JSON: {getattr(e, 'msg', e)}", path=f.url, line=line) from None
+        field = self.options["field"]
+        if field is None and isinstance(doc, dict) and not _is_columns(doc):
+            keys = ", ".join(map(repr, list(doc)[:10]))
+            raise DataFileError(f"the file is one JSON object, not JSON Lines nor a dict of columns; pass "
+                                f"field=<key> naming the key that holds the rows (keys: {keys})", path=f.url)
+        if field is not None:
+            if not isinstance(doc, dict) or field not in doc:
+                keys = ", ".join(map(repr, list(doc)[:10])) if isinstance(doc, dict) else f"a {_kind(doc)}"
+                raise DataFileError(f"field {field!r} not found at the top level (found: {keys})", path=f.url)
+            doc = doc[field]
+        yield from self._rows_to_tables(f, doc, explicit)
+
+    def _rows_to_tables(self, f: DataFile, doc: Any, explicit: pa.Schema | None) -> Iterator[pa.Table]:
+        if isinstance(doc, dict):  # columns: {"a": [...], "b": [...]}
+            lengths = {k: len(v) if isinstance(v, list) else -1 for k, v in doc.items()}
+            if len(set(lengths.values())) != 1 or -1 in lengths.values():
+                raise DataFileError(f"a dict of columns needs lists of equal length, got lengths {lengths}",
+                                    path=f.url)
+            n = next(iter(lengths.values()), 0)
+            rows: Any = ({k: v[i] for k, v in doc.items()} for i in range(n))
+        elif isinstance(doc, list):
+            rows = iter(doc)
+        else:
+            raise DataFileError(f"expected a list of objects or a dict of columns, got a {_kind(doc)}", path=f.url)
+        # Rows go through the same pyarrow parser as JSON Lines, so a column gets the same type
+        # whichever layout the file uses.
+        chunk: list[bytes] = []
+        for i, row in enumerate(rows):
+            if not isinstance(row, dict):
+                raise DataFileError(f"row {i} is a {_kind(row)}, expected an object", path=f.url)
+            chunk.append(_pyjson.dumps(row, ensure_ascii=False).encode())
+            if len(chunk) == _ROWS_PER_DOC_CHUNK:
+                yield self._parse(b"\n".join(chunk), explicit)
+                chunk = []
+        if chunk:
+            yield self._parse(b"\n".join(chunk), explicit)

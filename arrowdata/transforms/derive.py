@@ -1,0 +1,107 @@
+"""How a row or column operation derives a new Dataset handle from an old one.
+
+Every derived handle gets a fingerprint from its parent's, the operation's name and its
+canonical (JSON-able) arguments; large arguments such as index arrays enter by the hash
+of their bytes, so deriving costs the same whatever their size.
+
+Example:
+    >>> import numpy as np
+    >>> digest(np.arange(3)) == digest(np.arange(3, dtype=np.int32))
+    True
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+import xxhash
+
+from ..errors import ArrowDataError
+from ..fingerprint import derive_fingerprint
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..dataset import Dataset
+
+
+class ColumnNotFoundError(ArrowDataError, ValueError):
+    """A column named in an argument does not exist; lists the columns that do."""
+
+    def __init__(self, missing: list[str], available: list[str], argument: str = "column") -> None:
+        self.missing, self.available = list(missing), list(available)
+        names = ", ".join(repr(m) for m in missing)
+        super().__init__(f"{argument}: column{'s' if len(missing) > 1 else ''} {names} not in the dataset; "
+                         f"available columns: {available}")
+
+
+class InvalidArgumentError(ArrowDataError, ValueError):
+    """An argument of a row or column operation is out of its allowed range; names it."""
+
+    def __init__(self, argument: str, message: str) -> None:
+        self.argument = argument
+        super().__init__(f"{argument}: {message}")
+
+
+def digest(positions: np.ndarray) -> str:
+    """A stable content hash of an integer index array (dtype-independent).
+
+    Example:
+        >>> len(digest(np.array([1, 2])))
+        32
+    """
+    return xxhash.xxh3_128_hexdigest(np.ascontiguousarray(positions, dtype=np.int64).tobytes())
+
+
+def logical_len(ds: "Dataset") -> int:
+    """Number of logical rows of ``ds`` (its indices' length when it has indices)."""
+    return len(ds._indices) if ds._indices is not None else ds._table.num_rows
+
+
+def physical_positions(ds: "Dataset") -> np.ndarray | None:
+    """``ds``'s indices as int64 numpy, or ``None`` when rows are the table in order."""
+    if ds._indices is None:
+        return None
+    return ds._indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+
+
+def new_fingerprint(ds: "Dataset", op: str, args: dict[str, Any], given: str | None = None) -> str:
+    """The fingerprint of ``op(ds, **args)``, or ``given`` when the user fixed it."""
+    if given is not None:
+        if not isinstance(given, str) or not given:
+            raise InvalidArgumentError("new_fingerprint", f"must be a non-empty string, got {given!r}")
+        return given
+    return derive_fingerprint(ds._fingerprint, op, args)
+
+
+def with_positions(ds: "Dataset", positions: np.ndarray, op: str, args: dict[str, Any],
+                   fingerprint: str | None = None) -> "Dataset":
+    """``ds`` restricted to its logical rows ``positions`` (already validated), no data copied.
+
+    The new indices are composed with any existing ones; rows that come out as the whole
+    table in order drop the indices altogether, so later reads are plain slices.
+    """
+    current = physical_positions(ds)
+    physical = positions if current is None else current[positions]
+    n = ds._table.num_rows
+    if len(physical) == n and (n == 0 or (physical[0] == 0 and physical[-1] == n - 1
+                                          and np.array_equal(physical, np.arange(n)))):
+        indices = None
+    else:
+        indices = pa.array(physical.astype(np.uint64, copy=False), type=pa.uint64())
+    return ds._replace(_indices=indices, _fingerprint=new_fingerprint(ds, op, args, fingerprint))
+
+
+def check_columns(ds_columns: list[str], wanted: list[str], argument: str) -> None:
+    """Raise :class:`ColumnNotFoundError` naming ``argument`` when a wanted column is absent."""
+    missing = [c for c in wanted if c not in ds_columns]
+    if missing:
+        raise ColumnNotFoundError(missing, ds_columns, argument)
+
+
+def as_name_list(value: str | list[str] | tuple[str, ...], argument: str) -> list[str]:
+    """A column name or a list of them, as a list; rejects anything else, naming ``argument``."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise InvalidArgumentError(argument, f"expected a column name or a list of names, got {value!r}")

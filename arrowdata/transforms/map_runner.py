@@ -1,0 +1,240 @@
+"""The inner loops of ``map`` and ``filter`` over one range of logical rows.
+
+The same functions serve the single-process path and each worker process, so
+``num_proc`` changes nothing but who runs which range. A range is read from the
+memory-mapped table in batches (zero-copy slices, or vectorized gathers when the
+dataset has indices), handed to the function in its ``batch_format``, and the
+results go to an :class:`~arrowdata.transforms.outputs.OutputSink` (``map``) or
+become kept row positions (``filter``).
+
+Example:
+    >>> import pyarrow as pa
+    >>> spec = MapSpec(function=lambda b: {"y": [x * 2 for x in b["x"]]}, batched=True)
+    >>> sink = OutputSink(None)
+    >>> run_map(pa.table({"x": [1, 2, 3]}), None, 0, 3, spec, sink)
+    True
+    >>> sink.finish().column("y").to_pylist()
+    [2, 4, 6]
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..gather import take
+from .batch_formats import format_batch, format_rows
+from .outputs import OutputSink, TransformError, merge, to_table
+
+#: Rows per read when the function sees one row at a time or the filter is an Arrow expression.
+ROW_READ_SIZE = 1000
+EXPRESSION_READ_SIZE = 1 << 16
+
+
+@dataclass
+class MapSpec:
+    """Everything ``map``/``filter`` pass to the loops (plain values: a worker gets it by fork)."""
+
+    function: Callable | None = None
+    with_indices: bool = False
+    with_rank: bool = False
+    input_columns: list[str] | None = None
+    batched: bool = False
+    batch_size: int = 1000
+    drop_last_batch: bool = False
+    remove_columns: list[str] = field(default_factory=list)
+    features: Any = None  # arrowdata.features.Features | None
+    fn_kwargs: dict[str, Any] = field(default_factory=dict)
+    batch_format: str = "python"
+    writer_batch_size: int = 1000
+    expression: Any = None  # a pyarrow.compute.Expression, for filter
+    parent_features: Any = None  # the input's Features: kept for columns passed through unchanged
+
+
+def read_range(table: pa.Table, indices: pa.Array | None, start: int, stop: int) -> pa.Table:
+    """Logical rows ``[start, stop)``: a zero-copy slice, or a block-wise gather through ``indices``."""
+    if indices is None:
+        return table.slice(start, stop - start)
+    positions = indices.slice(start, stop - start).to_numpy(zero_copy_only=False)
+    return take(table, positions)
+
+
+def iter_batches(table: pa.Table, indices: pa.Array | None, start: int, stop: int, size: int,
+                 drop_last: bool = False) -> Iterator[tuple[int, pa.Table]]:
+    """``(offset, batch)`` over logical rows ``[start, stop)`` in batches of ``size`` rows."""
+    size = max(1, size)
+    for offset in range(start, stop, size):
+        end = min(offset + size, stop)
+        if drop_last and end - offset < size:
+            return
+        yield offset, read_range(table, indices, offset, end)
+
+
+def _call(spec: MapSpec, args: tuple, indices: Any, rank: int | None) -> Any:
+    extra: list[Any] = []
+    if spec.with_indices:
+        extra.append(indices)
+    if spec.with_rank:
+        extra.append(rank)
+    return spec.function(*args, *extra, **spec.fn_kwargs)
+
+
+def _batch_indices(offset: int, n: int, batch_format: str) -> Any:
+    return list(range(offset, offset + n)) if batch_format == "python" else np.arange(offset, offset + n)
+
+
+def _output_types(spec: MapSpec) -> dict[str, pa.DataType] | None:
+    if spec.features is None:
+        return None
+    from ..features import arrow_type_of
+
+    return {k: arrow_type_of(v) for k, v in spec.features.items()}
+
+
+def _finish_batch(spec: MapSpec, batch: pa.Table, out: Any, sink: OutputSink, where: str,
+                  types: dict | None) -> bool:
+    """Write one batch's result; returns whether the function returned data (not ``None``)."""
+    if out is None:
+        return False
+    table = to_table(out, where, types)
+    merged = merge(batch, table, spec.remove_columns, where)
+    returned = sink.returned_columns
+    if table is not None:
+        returned.update(table.column_names)
+    if spec.features is not None:
+        from ..features import cast_table
+
+        merged = cast_table(merged, spec.features)
+    elif sink.schema is None:
+        merged = _with_features_metadata(merged, spec.parent_features, returned)
+    sink.write(merged, where)
+    return True
+
+
+def _with_features_metadata(table: pa.Table, parent_features: Any, returned: set[str]) -> pa.Table:
+    """Record features in the schema: the parent's for columns passed through, inferred for the others."""
+    from ..features import Features, schema_metadata
+
+    features = Features.from_arrow_schema(table.schema.remove_metadata())
+    for name in features:
+        if parent_features is not None and name not in returned and name in parent_features:
+            features[name] = parent_features[name]
+    return table.replace_schema_metadata(schema_metadata(features))
+
+
+def run_map(table: pa.Table, indices: pa.Array | None, start: int, stop: int, spec: MapSpec,
+            sink: OutputSink, rank: int | None = None, progress: Callable[[int], None] | None = None) -> bool:
+    """Apply ``spec.function`` to logical rows ``[start, stop)`` and write to ``sink``.
+
+    Returns ``False`` when the function returned ``None`` (side effects only: nothing is written).
+    """
+    types = _output_types(spec)
+    returned_data: bool | None = None
+    size = spec.batch_size if spec.batched else max(spec.writer_batch_size or ROW_READ_SIZE, 1)
+    if spec.batched and (spec.batch_size is None or spec.batch_size <= 0):
+        size = max(stop - start, 1)
+    for offset, batch in iter_batches(table, indices, start, stop, size, spec.batched and spec.drop_last_batch):
+        n = batch.num_rows
+        where = f"map at rows {offset}..{offset + n - 1}"
+        if spec.batched:
+            args = format_batch(batch, spec.batch_format, spec.input_columns)
+            out = _call(spec, args if spec.input_columns is not None else (args,),
+                        _batch_indices(offset, n, spec.batch_format), rank)
+        else:
+            out = _row_outputs(spec, batch, offset, rank)
+        got = _finish_batch(spec, batch, out, sink, where, types)
+        if returned_data is None:
+            returned_data = got
+        elif got != returned_data:
+            raise TransformError(f"{where}: the function returned None for some batches and data for others; "
+                                 "return a dict every time, or None every time for side effects only")
+        if progress is not None:
+            progress(n)
+    return bool(returned_data) if returned_data is not None else True
+
+
+def _row_outputs(spec: MapSpec, batch: pa.Table, offset: int, rank: int | None) -> dict[str, list] | None:
+    """Call a row-wise function on every row of ``batch``; its dicts become one batch of columns."""
+    rows = format_rows(batch, spec.input_columns)
+    outs = []
+    for i, row in enumerate(rows):
+        out = _call(spec, row if spec.input_columns is not None else (row,), offset + i, rank)
+        if out is not None and not isinstance(out, dict):
+            raise TransformError(f"map at row {offset + i}: a row-wise function must return a dict or None, "
+                                 f"got {type(out).__name__}")
+        outs.append(out)
+    if not outs or all(o is None for o in outs):
+        return None
+    if any(o is None for o in outs):
+        bad = next(i for i, o in enumerate(outs) if o is None)
+        raise TransformError(f"map at row {offset + bad}: the function returned None for this row but a dict for "
+                             "others")
+    keys = list(outs[0])
+    columns: dict[str, list] = {k: [] for k in keys}
+    for i, out in enumerate(outs):
+        if len(out) != len(keys) or any(k not in out for k in keys):
+            raise TransformError(f"map at row {offset + i}: the function returned keys {sorted(out)} but "
+                                 f"{sorted(keys)} for row {offset}; return the same keys for every row")
+        for k in keys:
+            columns[k].append(out[k])
+    return columns
+
+
+# ----------------------------------------------------------------------------- filter
+
+def _as_mask(out: Any, n: int, where: str) -> np.ndarray:
+    if isinstance(out, (pa.Array, pa.ChunkedArray)):
+        out = pc.fill_null(out, False).to_numpy(zero_copy_only=False)
+    elif type(out).__module__.split(".")[0] in ("pandas", "polars") and hasattr(out, "to_numpy"):
+        out = out.to_numpy()
+    elif hasattr(out, "detach"):
+        out = out.detach().cpu().numpy()
+    mask = np.asarray(out)
+    if mask.dtype == object:
+        mask = np.array([bool(v) for v in mask.tolist()], dtype=bool)
+    if mask.shape != (n,):
+        raise TransformError(f"{where}: a batched filter function must return one boolean per row ({n}), got "
+                             f"shape {mask.shape}")
+    return mask.astype(bool, copy=False)
+
+
+def run_filter(table: pa.Table, indices: pa.Array | None, start: int, stop: int, spec: MapSpec,
+               rank: int | None = None, progress: Callable[[int], None] | None = None) -> np.ndarray:
+    """The logical positions in ``[start, stop)`` that pass the predicate, ascending, as uint64."""
+    kept: list[np.ndarray] = []
+    if spec.expression is not None:
+        for offset, batch in iter_batches(table, indices, start, stop, EXPRESSION_READ_SIZE):
+            # Positions travel through Arrow's filter as a column; sorting restores order should
+            # the engine run threads.
+            n = batch.num_rows
+            tagged = batch.append_column("__arrowdata_pos__", pa.array(np.arange(offset, offset + n, dtype=np.uint64)))
+            try:
+                hit = tagged.filter(spec.expression).column("__arrowdata_pos__")
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as e:
+                raise TransformError(f"filter: cannot evaluate expression {spec.expression} on columns "
+                                     f"{batch.column_names} ({e})") from e
+            kept.append(np.sort(hit.to_numpy()))
+            if progress is not None:
+                progress(n)
+    else:
+        size = spec.batch_size if spec.batched and spec.batch_size and spec.batch_size > 0 else (
+            ROW_READ_SIZE if not spec.batched else max(stop - start, 1))
+        for offset, batch in iter_batches(table, indices, start, stop, size):
+            n = batch.num_rows
+            where = f"filter at rows {offset}..{offset + n - 1}"
+            if spec.batched:
+                args = format_batch(batch, spec.batch_format, spec.input_columns)
+                out = _call(spec, args if spec.input_columns is not None else (args,),
+                            _batch_indices(offset, n, spec.batch_format), rank)
+                mask = _as_mask(out, n, where)
+            else:
+                rows = format_rows(batch, spec.input_columns)
+                mask = np.fromiter((bool(_call(spec, row if spec.input_columns is not None else (row,), offset + i,
+                                                rank)) for i, row in enumerate(rows)), dtype=bool, count=n)
+            kept.append(np.flatnonzero(mask).astype(np.uint64) + np.uint64(offset))
+            if progress is not None:
+                progress(n)
+    return np.concatenate(kept) if kept else np.zeros(0, dtype=np.uint64)

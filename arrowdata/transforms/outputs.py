@@ -1,0 +1,191 @@
+"""What a ``map`` function may return, turned into Arrow, merged with its input, and written.
+
+A function may return a dict (of lists, NumPy arrays, Arrow arrays, tensors...), ``None``
+(side effects only), a ``pyarrow.Table``/``RecordBatch``, or a pandas/polars DataFrame.
+:func:`to_table` turns any of them into a ``pyarrow.Table``; :func:`merge` lays the output
+over the input batch the way Hugging Face ``datasets`` does (returned columns replace
+input columns of the same name in place, new ones are appended, ``remove_columns`` go);
+:class:`OutputSink` streams the merged batches to an :class:`~arrowdata.writer.ArrowWriter`
+(or keeps them in memory), reconciling a schema that changes between batches.
+
+Example:
+    >>> import pyarrow as pa
+    >>> merge(pa.table({"a": [1, 2], "b": [3, 4]}), to_table({"c": [5, 6]}, "map"), ["b"], "map").column_names
+    ['a', 'c']
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from ..errors import ArrowDataError
+from ..writer import ArrowWriter
+
+logger = logging.getLogger(__name__)
+
+
+class TransformError(ArrowDataError, ValueError):
+    """A ``map``/``filter`` function returned something that cannot become a dataset, or raised."""
+
+
+def _ndarray_to_arrow(arr: np.ndarray, type_: pa.DataType | None) -> pa.Array:
+    if arr.ndim <= 1 or arr.dtype == object:
+        return pa.array(arr if arr.ndim <= 1 else list(arr), type=type_)
+    # n-d numeric: nested lists built from offsets over one flat buffer (no per-row Python).
+    values = pa.array(np.ascontiguousarray(arr).reshape(-1))
+    for depth in range(arr.ndim - 1, 0, -1):
+        width = arr.shape[depth]
+        count = int(np.prod(arr.shape[:depth]))
+        offsets = pa.array(np.arange(0, (count + 1) * width, width, dtype=np.int32))
+        values = pa.ListArray.from_arrays(offsets, values)
+    return values.cast(type_) if type_ is not None and values.type != type_ else values
+
+
+def to_arrow_column(values: Any, name: str, type_: pa.DataType | None = None) -> pa.Array | pa.ChunkedArray:
+    """One returned column as Arrow: lists, NumPy arrays, Arrow arrays, tensors, Series."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values if type_ is None or values.type == type_ else values.cast(type_)
+    if isinstance(values, np.ndarray):
+        return _ndarray_to_arrow(values, type_)
+    module = type(values).__module__.split(".")[0]
+    if module == "pandas" and hasattr(values, "dtype"):
+        return to_arrow_column(pa.Array.from_pandas(values), name, type_)
+    if module == "polars" and hasattr(values, "to_arrow"):
+        return to_arrow_column(values.to_arrow(), name, type_)
+    if hasattr(values, "__array__") and not isinstance(values, (list, tuple)):
+        if hasattr(values, "detach"):  # torch: leave autograd and the device first
+            values = values.detach().cpu()
+        return _ndarray_to_arrow(np.asarray(values), type_)
+    try:
+        return pa.array(values, type=type_)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as e:
+        raise TransformError(f"column {name!r}: cannot store the returned values as Arrow ({e})") from e
+
+
+def to_table(output: Any, where: str, types: dict[str, pa.DataType] | None = None) -> pa.Table | None:
+    """The function's return value as a ``pyarrow.Table`` (``None`` stays ``None``)."""
+    if output is None:
+        return None
+    if isinstance(output, pa.Table):
+        return output
+    if isinstance(output, pa.RecordBatch):
+        return pa.Table.from_batches([output])
+    module = type(output).__module__.split(".")[0]
+    if module == "pandas" and hasattr(output, "columns"):
+        return pa.Table.from_pandas(output, preserve_index=False)
+    if module == "polars" and hasattr(output, "to_arrow"):
+        return output.to_arrow()
+    if isinstance(output, dict) or hasattr(output, "keys") and hasattr(output, "__getitem__"):
+        types = types or {}
+        columns = {str(k): to_arrow_column(output[k], str(k), types.get(str(k))) for k in output.keys()}
+        lengths = {k: len(v) for k, v in columns.items()}
+        if len(set(lengths.values())) > 1:
+            raise TransformError(f"{where}: the returned columns have different lengths {lengths}")
+        return pa.table(columns) if columns else None
+    raise TransformError(f"{where}: the function returned a {type(output).__name__}; return a dict, None, a "
+                         "pyarrow Table or RecordBatch, or a pandas or polars DataFrame")
+
+
+def merge(inputs: pa.Table, output: pa.Table | None, remove_columns: list[str], where: str) -> pa.Table:
+    """``output`` laid over ``inputs``: same-named columns replaced in place, new ones appended."""
+    kept = [c for c in inputs.column_names if c not in remove_columns]
+    if output is None:
+        return inputs.select(kept)
+    passthrough = [c for c in kept if c not in output.column_names]
+    names = [*kept, *[c for c in output.column_names if c not in kept]]
+    if not passthrough:
+        # Every column comes from the output, so it may have any number of rows.
+        return output.select(names)
+    if output.num_rows != inputs.num_rows:
+        raise TransformError(
+            f"{where}: the function returned {output.num_rows} rows for a batch of {inputs.num_rows}; a function "
+            f"that changes the number of rows must remove the input columns it does not return: "
+            f"remove_columns={passthrough!r}")
+    columns = [output.column(c) if c in output.column_names else inputs.column(c) for c in names]
+    return pa.Table.from_arrays(columns, names=names)
+
+
+class OutputSink:
+    """Collects merged batches into a file (``path``) or in memory (``path=None``).
+
+    The schema is fixed by the first batch; a later batch whose types differ (e.g. a
+    column that was all ``None`` at first) is cast to it, or, when that fails, the
+    schemas are unified and what was written so far is rewritten under the wider one.
+    """
+
+    def __init__(self, path: str | Path | None, metadata: dict[bytes, bytes] | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        self.metadata = metadata
+        self.num_rows = 0
+        #: Names of the columns the function returned (as opposed to passed-through inputs).
+        self.returned_columns: set[str] = set()
+        self._writer: ArrowWriter | None = None
+        self._tables: list[pa.Table] = []
+        self._schema: pa.Schema | None = None
+
+    @property
+    def schema(self) -> pa.Schema | None:
+        return self._schema
+
+    def write(self, table: pa.Table, where: str) -> None:
+        if self._schema is None:
+            self._start(table.schema)
+        elif table.schema.names != self._schema.names:
+            if sorted(table.column_names) != sorted(self._schema.names):
+                raise TransformError(f"{where}: the function returned columns {table.column_names}, but earlier "
+                                     f"batches returned {self._schema.names}; return the same columns every time")
+            table = table.select(self._schema.names)
+        if not table.schema.equals(self._schema, check_metadata=False):
+            try:
+                table = table.cast(self._schema)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+                self._widen(table.schema, where)
+                table = table.cast(self._schema)
+        table = table.replace_schema_metadata(self._schema.metadata)
+        if self._writer is not None:
+            self._writer.write(table)
+        else:
+            self._tables.append(table)
+        self.num_rows += table.num_rows
+
+    def _start(self, schema: pa.Schema) -> None:
+        meta = {**(schema.metadata or {}), **(self.metadata or {})}
+        self._schema = schema.with_metadata(meta) if meta else schema.remove_metadata()
+        if self.path is not None:
+            self._writer = ArrowWriter(self.path, schema=self._schema)
+
+    def _widen(self, other: pa.Schema, where: str) -> None:
+        try:
+            wider = pa.unify_schemas([self._schema, other], promote_options="permissive")
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+            raise TransformError(f"{where}: the function returned types {other} that do not fit the types of "
+                                 f"earlier batches {self._schema} ({e}); pass features= to fix the types") from e
+        wider = wider.with_metadata(self._schema.metadata)
+        logger.debug("%s: widening output schema to %s", where, wider)
+        self._schema = wider
+        if self._writer is None:
+            self._tables = [t.cast(wider) for t in self._tables]
+            return
+        # Rare: copy what is on disk so far under the wider schema, batch by batch.
+        done = self._writer.close()
+        self._writer = ArrowWriter(self.path, schema=wider)
+        with pa.memory_map(str(done)) as source:
+            for batch in pa.ipc.open_stream(source):
+                self._writer.write(pa.Table.from_batches([batch]).cast(wider))
+
+    def finish(self) -> pa.Table | Path | None:
+        """Close the file and return its path, or the in-memory table; ``None`` if nothing came."""
+        if self._schema is None:
+            return None
+        if self._writer is not None:
+            return self._writer.close()
+        return pa.concat_tables(self._tables) if self._tables else self._schema.empty_table()
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            self._writer.abort()
+        self._tables = []

@@ -1,0 +1,328 @@
+"""TensorFlow: :func:`to_tf_dataset`, a ``tf.data.Dataset`` of padded batches from Arrow.
+
+Python runs once per *batch*, only to hand over zero-copy views of Arrow buffers (flat values and
+offsets); ``tf.RaggedTensor.from_row_splits`` rebuilds the rows and the padding happens inside
+the tf.data graph. The ``element_spec`` comes from the dataset's schema (its features), never
+from sampling batches.
+
+Example:
+    >>> import pyarrow as pa
+    >>> table = pa.table({"input_ids": [[1, 2, 3], [4]], "label": [1, 0]})
+    >>> tfds = to_tf_dataset(table, columns=["input_ids"], label_cols=["label"], batch_size=2)
+    >>> features, labels = next(iter(tfds))
+    >>> features["input_ids"].numpy().tolist(), features["attention_mask"].numpy().tolist(), labels.numpy().tolist()
+    ([[1, 2, 3], [4, 0, 0]], [[1, 1, 1], [1, 0, 0]], [1, 0])
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+import numpy as np
+import pyarrow as pa
+
+from .errors import LoaderError
+from .numpy_loader import BatchBuilder, NumpyLoader
+from .padding import PaddingCollator, column_kind, list_offsets_values
+from .sampling import SamplingConfig
+
+logger = logging.getLogger(__name__)
+
+
+def _as_list(cols: str | Sequence[str] | None) -> list[str]:
+    if cols is None:
+        return []
+    return [cols] if isinstance(cols, str) else list(cols)
+
+
+def _fixed_shape(t: pa.DataType) -> list[int]:
+    dims = []
+    while pa.types.is_fixed_size_list(t):
+        dims.append(t.list_size)
+        t = t.value_type
+    return dims
+
+
+class _GraphPlan:
+    """What the generator hands over per column, and how the graph turns it into a tensor."""
+
+    def __init__(self, schema: pa.Schema, sources: list[str], collator: PaddingCollator) -> None:
+        self.sources = sources
+        self.collator = collator
+        self.kinds = {name: column_kind(schema.field(name).type) for name in sources}
+        self.types = {name: schema.field(name).type for name in sources}
+        self.ragged = [n for n in sources if self.kinds[n] == "ragged"]
+
+    def value_dtype(self, name: str) -> np.dtype:
+        t = self.types[name]
+        while pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+            t = t.value_type
+        return np.dtype(bool) if pa.types.is_boolean(t) else np.dtype(t.to_pandas_dtype())
+
+    def generator_signature(self) -> dict[str, Any]:
+        import tensorflow as tf
+
+        sig: dict[str, Any] = {}
+        for name in self.sources:
+            dtype = tf.as_dtype(self.value_dtype(name))
+            if self.kinds[name] == "ragged":
+                sig[name] = tf.TensorSpec([None], dtype)
+                sig[name + "/row_splits"] = tf.TensorSpec([None], tf.int64)
+            else:
+                sig[name] = tf.TensorSpec([None, *_fixed_shape(self.types[name])], dtype)
+        return sig
+
+    def arrays(self, table: pa.Table) -> dict[str, np.ndarray]:
+        """Zero-copy (where Arrow allows) flat values and row splits of one batch."""
+        out: dict[str, np.ndarray] = {}
+        for name in self.sources:
+            column = table.column(name)
+            if self.kinds[name] == "ragged":
+                offsets, values = list_offsets_values(column)
+                out[name], out[name + "/row_splits"] = values, offsets
+            elif self.kinds[name] == "fixed":
+                shape = [table.num_rows, *_fixed_shape(self.types[name])]
+                flat = column.combine_chunks()
+                while pa.types.is_fixed_size_list(flat.type):
+                    flat = flat.flatten()
+                out[name] = flat.to_numpy(zero_copy_only=False).reshape(shape)
+            else:
+                out[name] = column.to_numpy()
+        return out
+
+    def output_dtype(self, name: str):
+        import tensorflow as tf
+
+        target = self.collator.rename.get(name, name)
+        return tf.as_dtype(self.collator.output_dtype(target, name, self.types[name]))
+
+    def pad_group_in_graph(self, group: dict[str, Any]) -> Any:
+        """Graph function: one group of many batches (flat values, row splits, batch ``cuts``) → a
+        ``tf.data.Dataset`` of its padded batches.
+
+        All the padding is done once for the whole group, vectorized: each batch gets its own width
+        (its longest row), every token is scattered to ``batch start + row * width + position`` in one
+        flat buffer per column, and each batch is then a slice and a reshape of that buffer.
+        """
+        import tensorflow as tf
+
+        c = self.collator
+        cuts = group["__cuts__"]
+        nrows = cuts[-1]
+        num_batches = tf.size(cuts, out_type=tf.int64) - 1
+        ragged = {}
+        for name in self.ragged:
+            rt = tf.RaggedTensor.from_row_splits(group[name], group[name + "/row_splits"], validate=False)
+            if c.max_length is not None:
+                rt = rt[:, :c.max_length] if c.truncation_side == "right" else rt[:, -c.max_length:]
+            ragged[name] = rt
+        out: dict[str, Any] = {}
+        if ragged:
+            row_batch = tf.searchsorted(cuts, tf.range(nrows), side="right") - 1
+            lengths = {name: rt.row_lengths() for name, rt in ragged.items()}
+            longest = tf.reduce_max(tf.stack(list(lengths.values())), axis=0)
+            if c.padding == "max_length":
+                width = tf.fill([num_batches], tf.constant(c.max_length, tf.int64))
+            else:
+                width = tf.math.unsorted_segment_max(longest, row_batch, num_batches)
+                width = tf.maximum(width, 0)  # unsorted_segment_max gives -inf-like minima for no rows
+            if c.pad_to_multiple_of:
+                m = tf.constant(c.pad_to_multiple_of, tf.int64)
+                width = (width + m - 1) // m * m
+            sizes = cuts[1:] - cuts[:-1]
+            cells = sizes * width
+            cell_start = tf.concat([[0], tf.cumsum(cells)], axis=0)
+            row_start = tf.gather(cell_start, row_batch) + (tf.range(nrows) - tf.gather(cuts, row_batch)) * \
+                tf.gather(width, row_batch)
+            row_width = tf.gather(width, row_batch)
+            total = cell_start[-1]
+            for name, rt in ragged.items():
+                target = c.rename.get(name, name)
+                dtype = self.output_dtype(name)
+                values = tf.cast(rt.flat_values, dtype)
+                out[target] = _scatter_rows(rt.value_rowids(), rt.row_starts(), lengths[name], values, row_start,
+                                            row_width, total, tf.cast(c.pad_value(target, name), dtype),
+                                            c.padding_side)
+            if c.return_attention_mask and "attention_mask" not in out:
+                source = c.mask_column or ("input_ids" if "input_ids" in ragged else self.ragged[0])
+                rt = ragged[source]
+                mask_dtype = tf.as_dtype(np.dtype(c.dtypes.get("attention_mask", np.int64)))
+                ones = tf.ones_like(rt.flat_values, dtype=mask_dtype)
+                out["attention_mask"] = _scatter_rows(rt.value_rowids(), rt.row_starts(), lengths[source], ones,
+                                                      row_start, row_width, total, tf.cast(0, mask_dtype),
+                                                      c.padding_side)
+        else:
+            width = cell_start = None
+        dense = {c.rename.get(n, n): tf.cast(group[n], self.output_dtype(n)) for n in self.sources if n not in ragged}
+        flat_names = list(out)
+        spec = self.element_spec()
+
+        def batch(i: Any) -> dict[str, Any]:
+            a, b = cuts[i], cuts[i + 1]
+            result = {k: v[a:b] for k, v in dense.items()}
+            for k in flat_names:
+                result[k] = tf.reshape(out[k][cell_start[i]:cell_start[i + 1]], tf.stack([b - a, width[i]]))
+            return {k: tf.ensure_shape(result[k], spec[k].shape) for k in spec}
+
+        return tf.data.Dataset.range(num_batches).map(batch)
+
+    def element_spec(self) -> dict[str, Any]:
+        import tensorflow as tf
+
+        c = self.collator
+        spec = {}
+        width = c.max_length if c.padding == "max_length" else None
+        for name in self.sources:
+            target = c.rename.get(name, name)
+            if self.kinds[name] == "ragged":
+                shape = [None, width]
+            else:
+                shape = [None, *_fixed_shape(self.types[name])]
+            spec[target] = tf.TensorSpec(shape, self.output_dtype(name), name=target)
+        if c.return_attention_mask and self.ragged and "attention_mask" not in spec:
+            spec["attention_mask"] = tf.TensorSpec([None, width],
+                                                   tf.as_dtype(np.dtype(c.dtypes.get("attention_mask", np.int64))))
+        return spec
+
+
+def _scatter_rows(rowids: Any, row_starts: Any, lengths: Any, values: Any, row_start: Any, row_width: Any,
+                  total: Any, pad_value: Any, side: str) -> Any:
+    """Scatter ragged ``values`` into a flat buffer of ``total`` cells, row ``r`` occupying
+    ``row_width[r]`` cells from ``row_start[r]``, padded on ``side``."""
+    import tensorflow as tf
+
+    pos = tf.range(tf.size(values, out_type=tf.int64)) - tf.gather(row_starts, rowids)
+    if side == "left":
+        pos += tf.gather(row_width - lengths, rowids)
+    dest = tf.gather(row_start, rowids) + pos
+    return tf.tensor_scatter_nd_update(tf.fill([total], pad_value), dest[:, None], values)
+
+
+def to_tf_dataset(dataset: Any, columns: str | Sequence[str] | None = None,
+                  label_cols: str | Sequence[str] | None = None, batch_size: int = 32, shuffle: bool = False,
+                  seed: int = 0, drop_remainder: bool = False, *, collate_fn: Callable[[pa.Table], Mapping] | None = None,
+                  output_signature: Any = None, pad_token_id: int | None = None,
+                  pad_values: Mapping[str, Any] | None = None, max_length: int | None = None,
+                  pad_to_multiple_of: int | None = None, padding: str = "longest", padding_side: str = "right",
+                  truncation_side: str = "right", dtypes: Mapping[str, Any] | None = None,
+                  rename: Mapping[str, str] | None = None, return_attention_mask: bool = True,
+                  group_by_length: bool = False, mega_batch_mult: int = 50, length_column: str = "input_ids",
+                  rank: int = 0, world_size: int = 1, prefetch: bool = True) -> Any:
+    """A ``tf.data.Dataset`` of padded batches, for ``keras.Model.fit``.
+
+    Args:
+        dataset: an arrowdata ``Dataset`` or a ``pa.Table``.
+        columns: feature columns (None: every numeric column not in ``label_cols``).
+        label_cols: when given, elements are ``(features, labels)``; one label column gives a tensor,
+            several a dict. Names may be the source name (``label``) or the renamed one (``labels``).
+        batch_size, shuffle, seed, drop_remainder: as in Hugging Face's ``to_tf_dataset``; each pass
+            (each Keras epoch) reshuffles with the next epoch's seed.
+        collate_fn: the generator path: a function from a ``pa.Table`` batch to a dict of numpy arrays,
+            for collators the graph path cannot express. Its ``output_signature`` is taken from one
+            batch unless given.
+        pad_token_id ... return_attention_mask: padding options of :class:`~loaders.padding.PaddingCollator`.
+        group_by_length, mega_batch_mult, length_column: length-grouped bucketing.
+        rank, world_size: shard the batches over workers.
+        prefetch: add ``prefetch(AUTOTUNE)``.
+
+    Example:
+        >>> import pyarrow as pa
+        >>> to_tf_dataset(pa.table({"input_ids": [[1, 2]]}), batch_size=1).element_spec["input_ids"].shape
+        TensorShape([None, None])
+    """
+    import tensorflow as tf
+
+    labels = _as_list(label_cols)
+    sampling = SamplingConfig(batch_size=batch_size, shuffle=shuffle, seed=seed, drop_last=drop_remainder,
+                              group_by_length=group_by_length, mega_batch_mult=mega_batch_mult,
+                              rank=rank, world_size=world_size)
+    collator = PaddingCollator(pad_token_id=pad_token_id, pad_values=pad_values or {}, max_length=max_length,
+                               pad_to_multiple_of=pad_to_multiple_of, padding=padding, padding_side=padding_side,
+                               truncation_side=truncation_side, dtypes=dtypes or {}, rename=rename,
+                               return_attention_mask=return_attention_mask)
+    loader = NumpyLoader(dataset, batch_size, collate_fn=collate_fn or collator, shuffle=shuffle, seed=seed,
+                         drop_last=drop_remainder, group_by_length=group_by_length, mega_batch_mult=mega_batch_mult,
+                         length_column=length_column, rank=rank, world_size=world_size)
+    schema = loader.source.schema
+    # The graph path outputs renamed columns; a custom collate_fn names its outputs itself.
+    label_sources = [_source_of(name, schema, collator) for name in labels] if collate_fn is None else labels
+    if columns is None:
+        sources = [f.name for f in schema if column_kind(f.type) is not None and f.name not in label_sources]
+    else:
+        sources = _as_list(columns)
+        PaddingCollator(columns=sources).select(schema)  # raises naming a missing or non-numeric column
+    builder = loader.builder
+    epochs = _EpochCounter()
+
+    if collate_fn is not None:
+        ds = _generator_dataset(builder, epochs, sampling, output_signature)
+    else:
+        plan = _GraphPlan(schema, sources + [s for s in label_sources if s not in sources], collator)
+        builder.columns = plan.sources
+
+        def groups() -> Iterator[dict[str, np.ndarray]]:
+            # One element per group of batches: the per-element cost of from_generator is paid rarely.
+            epoch = epochs.next()
+            sizes = builder.plan(epoch).batch_sizes()
+            for lo, hi in builder.groups(epoch):
+                group = plan.arrays(builder.source.read(builder.group_positions(epoch, lo, hi), plan.sources))
+                group["__cuts__"] = np.concatenate([[0], np.cumsum(sizes[lo:hi])]).astype(np.int64)
+                yield group
+
+        signature = {**plan.generator_signature(), "__cuts__": tf.TensorSpec([None], tf.int64)}
+        ds = tf.data.Dataset.from_generator(groups, output_signature=signature)
+        ds = ds.flat_map(plan.pad_group_in_graph)
+    if labels:
+        targets = [collator.rename.get(s, s) for s in label_sources] if collate_fn is None else labels
+        ds = ds.map(lambda batch: _split_labels(batch, targets))
+    if prefetch:
+        ds = ds.prefetch(tf.data.AUTOTUNE)
+    return ds
+
+
+def _source_of(name: str, schema: pa.Schema, collator: PaddingCollator) -> str:
+    if name in schema.names:
+        return name
+    for source, target in collator.rename.items():
+        if target == name and source in schema.names:
+            return source
+    raise LoaderError(f"label column {name!r} is not in the dataset; it has {schema.names}")
+
+
+def _split_labels(batch: dict[str, Any], targets: list[str]) -> tuple[dict[str, Any], Any]:
+    features = {k: v for k, v in batch.items() if k not in targets}
+    if len(targets) == 1:
+        return features, batch[targets[0]]
+    return features, {t: batch[t] for t in targets}
+
+
+class _EpochCounter:
+    """Each pass over the tf.data pipeline (each Keras epoch) takes the next epoch's shuffle."""
+
+    def __init__(self) -> None:
+        self.epoch = -1
+
+    def next(self) -> int:
+        self.epoch += 1
+        return self.epoch
+
+
+def _generator_dataset(builder: BatchBuilder, epochs: _EpochCounter, sampling: SamplingConfig,
+                       output_signature: Any) -> Any:
+    import tensorflow as tf
+
+    def batches() -> Iterator[dict[str, np.ndarray]]:
+        epoch = epochs.next()
+        for k in range(builder.num_batches(epoch)):
+            yield {key: np.asarray(v) for key, v in builder.build(epoch, k).items()}
+
+    if output_signature is None:
+        if builder.num_batches(0) == 0:
+            raise LoaderError("the dataset yields no batch, so the collate_fn output cannot be inferred; "
+                              "pass output_signature=")
+        sample = builder.build(0, 0)
+        output_signature = {k: tf.TensorSpec([None] * np.ndim(v), tf.as_dtype(np.asarray(v).dtype))
+                            for k, v in sample.items()}
+        logger.info("to_tf_dataset: output_signature inferred from the first batch of collate_fn: %s",
+                    output_signature)
+    return tf.data.Dataset.from_generator(batches, output_signature=output_signature)

@@ -1,0 +1,1 @@
+"""Text-generation metrics (BLEU, sacreBLEU, chrF, TER, ROUGE, METEOR, WER...): one module per metric."""
