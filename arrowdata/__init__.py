@@ -20,7 +20,7 @@ from .features import (Array2D, Array3D, Array4D, Array5D, ClassLabel, Features,
                        Value)
 from .info import DatasetInfo
 from .persistence import load_from_disk
-from .sample_data import sample_path
+from .sample_data import load_sample, sample_path
 
 __version__ = "0.1.0"
 
@@ -55,4 +55,4 @@ __all__ = ["Array2D", "Array3D", "Array4D", "Array5D", "ArrowDataError", "CacheL
            "ClassLabel", "CorruptFileError", "DataFileError", "Dataset", "DatasetDict", "DatasetInfo", "Features",
            "LargeList", "List", "MissingFileError", "SchemaMismatchError", "Sequence", "UnknownNameError", "Value",
            "concatenate_datasets", "config", "disable_caching", "enable_caching", "interleave_datasets",
-           "is_caching_enabled", "load_dataset", "load_from_disk", "sample_path"]
+           "is_caching_enabled", "load_dataset", "load_from_disk", "load_sample", "sample_path"]

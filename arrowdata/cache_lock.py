@@ -191,9 +191,9 @@ class KeyLock:
         """Give the lock up (only if it is still ours)."""
         if not self.held:
             return
+        # No join: the heartbeat wakes on the event and exits; waiting for it would cost a
+        # thread switch (milliseconds) on every cache miss.
         self._stop.set()
-        if self._beat is not None:
-            self._beat.join(timeout=1)
         if (_read_holder(self.path) or {}).get("token") == self.token:
             self.path.unlink(missing_ok=True)
         self.held = False

@@ -11,7 +11,7 @@ Example:
     >>> p = os.path.join(tempfile.mkdtemp(), "out.jsonl")
     >>> _ = ds.to_json(p)
     >>> open(p).read().splitlines()
-    ['{"a": 1, "b": "x"}', '{"a": 2, "b": "y"}']
+    ['{"a":1,"b":"x"}', '{"a":2,"b":"y"}']
 """
 from __future__ import annotations
 
@@ -68,6 +68,37 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, decimal.Decimal):
         return str(value)
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def _polars_writes_exactly(t: pa.DataType) -> bool:
+    """Types polars' NDJSON writer renders exactly as ``json.dumps`` would (shortest round-trip floats)."""
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t) or pa.types.is_null(t):
+        return not pa.types.is_float16(t)
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return True
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        return _polars_writes_exactly(t.value_type)
+    if pa.types.is_struct(t):
+        return all(_polars_writes_exactly(f.type) for f in t)
+    return False
+
+
+def _json_lines(table: pa.Table, ensure_ascii: bool) -> bytes:
+    """One batch as JSON Lines: polars' native writer when it is exact and available, else json.dumps."""
+    if not ensure_ascii and all(_polars_writes_exactly(f.type) for f in table.schema):
+        try:
+            import io
+
+            import polars as pl
+        except ImportError:
+            pass
+        else:
+            buf = io.BytesIO()
+            pl.from_arrow(table, rechunk=False).write_ndjson(buf)
+            return buf.getvalue()
+    rows = [json.dumps(r, ensure_ascii=ensure_ascii, default=_json_default, separators=(",", ":"))
+            for r in table.to_pylist()]
+    return ("\n".join(rows) + "\n").encode("utf-8") if rows else b""
 
 
 class ExportOps:
@@ -163,18 +194,16 @@ class ExportOps:
         written = 0
         with _open_output(path_or_buf, "wb", storage_options) as f:
             if not lines:
-                written += f.write(b"[") or 1
+                f.write(b"[")
+                written += 1
             first = True
             for table in self.iter_arrow(batch_size or DEFAULT_BATCH_SIZE):
-                rows = [json.dumps(r, ensure_ascii=ensure_ascii, default=_json_default) for r in table.to_pylist()]
-                if not rows:
+                data = _json_lines(table, ensure_ascii)
+                if not data:
                     continue
-                sep = "\n" if lines else ","
-                text = sep.join(rows) + ("\n" if lines else "")
-                if not lines and not first:
-                    text = "," + text
+                if not lines:
+                    data = (b"" if first else b",") + data.rstrip(b"\n").replace(b"\n", b",")
                 first = False
-                data = text.encode("utf-8")
                 f.write(data)
                 written += len(data)
             if not lines:

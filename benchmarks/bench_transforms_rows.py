@@ -119,6 +119,16 @@ def main(argv: list[str] | None = None) -> int:
                                max(1, args.repeat - 1))
         assert o_sum == t_sum == o_sum2 == t_sum2, "both libraries must read the same bytes"
         assert o_shuf_ds["id"][:50] == t_shuf_ds["id"][:50], "same seed, same order"
+        # The same passes without reading the values (HF's published "iterate" figure).
+        count = lambda batches: sum(b.num_rows for b in batches)  # noqa: E731
+        o_it, _ = _best(lambda: count(ours.iter_arrow(1000)), args.repeat)
+        t_it, _ = _best(lambda: count(theirs.with_format("arrow").iter(batch_size=1000)), args.repeat)
+        o_it_s, _ = _best(lambda: count(o_shuf_ds.iter_arrow(1000)), args.repeat)
+        t_it_s, _ = _best(lambda: count(t_shuf_ds.with_format("arrow").iter(batch_size=1000)), 1)
+        lines.append(_row("iterate batches only, unshuffled", o_it, t_it))
+        lines.append(_row("iterate batches only, after shuffle", o_it_s, t_it_s,
+                          f"shuffled/unshuffled: arrowdata {o_it_s / o_it:.0f}x, HF {t_it_s / t_it:.0f}x "
+                          "(the unshuffled pass is zero-copy slicing)"))
         lines.append(_row("full pass, unshuffled", o_plain, t_plain))
         lines.append(_row("full pass after shuffle", o_shuf, t_shuf,
                           f"shuffled/unshuffled: arrowdata {o_shuf / o_plain:.2f}x (target <= 3x), "

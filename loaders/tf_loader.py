@@ -1,9 +1,11 @@
 """TensorFlow: :func:`to_tf_dataset`, a ``tf.data.Dataset`` of padded batches from Arrow.
 
-Python runs once per *batch*, only to hand over zero-copy views of Arrow buffers (flat values and
-offsets); ``tf.RaggedTensor.from_row_splits`` rebuilds the rows and the padding happens inside
-the tf.data graph. The ``element_spec`` comes from the dataset's schema (its features), never
-from sampling batches.
+No Python runs per row. By default Python runs once per *batch*: the vectorized numpy collator
+(the torch loader's) pads it and TensorFlow receives dense arrays. With ``pad_in_graph=True``
+Python runs once per *group* of batches, handing over zero-copy views of the Arrow buffers (flat
+values and offsets); ``tf.RaggedTensor.from_row_splits`` rebuilds the rows and the padding of the
+whole group happens inside the tf.data graph. Either way the ``element_spec`` comes from the
+dataset's schema (its features), never from sampling batches.
 
 Example:
     >>> import pyarrow as pa
@@ -152,19 +154,34 @@ class _GraphPlan:
                                                       row_start, row_width, total, tf.cast(0, mask_dtype),
                                                       c.padding_side)
         else:
-            width = cell_start = None
-        dense = {c.rename.get(n, n): tf.cast(group[n], self.output_dtype(n)) for n in self.sources if n not in ragged}
-        flat_names = list(out)
+            width = tf.zeros([num_batches], tf.int64)
+            cell_start = cuts
+        # Slicing ragged [batch, (cells)] tensors is one C++ op per element; no big captures per call.
+        elements: dict[str, Any] = {
+            "__rows__": cuts[1:] - cuts[:-1],
+            "__width__": width,
+        }
+        for k, v in out.items():
+            elements["cells/" + k] = tf.RaggedTensor.from_row_splits(v, cell_start, validate=False)
+        for n in self.sources:
+            if n not in ragged:
+                values = tf.cast(group[n], self.output_dtype(n))
+                elements["rows/" + c.rename.get(n, n)] = tf.RaggedTensor.from_row_splits(values, cuts, validate=False)
+        return tf.data.Dataset.from_tensor_slices(elements)
+
+    def finish_batch(self, element: dict[str, Any]) -> dict[str, Any]:
+        """Graph function: one sliced batch → its dict of dense tensors with static shapes."""
+        import tensorflow as tf
+
+        shape = tf.stack([element["__rows__"], element["__width__"]])
+        result = {}
+        for key, value in element.items():
+            if key.startswith("cells/"):
+                result[key[len("cells/"):]] = tf.reshape(value, shape)
+            elif key.startswith("rows/"):
+                result[key[len("rows/"):]] = value
         spec = self.element_spec()
-
-        def batch(i: Any) -> dict[str, Any]:
-            a, b = cuts[i], cuts[i + 1]
-            result = {k: v[a:b] for k, v in dense.items()}
-            for k in flat_names:
-                result[k] = tf.reshape(out[k][cell_start[i]:cell_start[i + 1]], tf.stack([b - a, width[i]]))
-            return {k: tf.ensure_shape(result[k], spec[k].shape) for k in spec}
-
-        return tf.data.Dataset.range(num_batches).map(batch)
+        return {k: tf.ensure_shape(result[k], spec[k].shape) for k in spec}
 
     def element_spec(self) -> dict[str, Any]:
         import tensorflow as tf
@@ -207,7 +224,8 @@ def to_tf_dataset(dataset: Any, columns: str | Sequence[str] | None = None,
                   truncation_side: str = "right", dtypes: Mapping[str, Any] | None = None,
                   rename: Mapping[str, str] | None = None, return_attention_mask: bool = True,
                   group_by_length: bool = False, mega_batch_mult: int = 50, length_column: str = "input_ids",
-                  rank: int = 0, world_size: int = 1, prefetch: bool = True) -> Any:
+                  rank: int = 0, world_size: int = 1, read_ahead: int | None = None, pad_in_graph: bool = False,
+                  prefetch: bool = True) -> Any:
     """A ``tf.data.Dataset`` of padded batches, for ``keras.Model.fit``.
 
     Args:
@@ -223,6 +241,12 @@ def to_tf_dataset(dataset: Any, columns: str | Sequence[str] | None = None,
         pad_token_id ... return_attention_mask: padding options of :class:`~loaders.padding.PaddingCollator`.
         group_by_length, mega_batch_mult, length_column: length-grouped bucketing.
         rank, world_size: shard the batches over workers.
+        read_ahead: batches gathered together in one read (default: about 8 MB of rows).
+        pad_in_graph: pad inside the tf.data graph: each group of batches crosses into TensorFlow as flat
+            Arrow values and offsets (``tf.RaggedTensor.from_row_splits``) and is padded there, vectorized.
+            The default instead pads with the same vectorized numpy collator as the torch loader and hands
+            TensorFlow one dense batch per step, which measured faster on CPU (see docs/loaders.md);
+            both give identical batches.
         prefetch: add ``prefetch(AUTOTUNE)``.
 
     Example:
@@ -242,7 +266,7 @@ def to_tf_dataset(dataset: Any, columns: str | Sequence[str] | None = None,
                                return_attention_mask=return_attention_mask)
     loader = NumpyLoader(dataset, batch_size, collate_fn=collate_fn or collator, shuffle=shuffle, seed=seed,
                          drop_last=drop_remainder, group_by_length=group_by_length, mega_batch_mult=mega_batch_mult,
-                         length_column=length_column, rank=rank, world_size=world_size)
+                         length_column=length_column, rank=rank, world_size=world_size, read_ahead=read_ahead)
     schema = loader.source.schema
     # The graph path outputs renamed columns; a custom collate_fn names its outputs itself.
     label_sources = [_source_of(name, schema, collator) for name in labels] if collate_fn is None else labels
@@ -256,6 +280,16 @@ def to_tf_dataset(dataset: Any, columns: str | Sequence[str] | None = None,
 
     if collate_fn is not None:
         ds = _generator_dataset(builder, epochs, sampling, output_signature)
+    elif not pad_in_graph:
+        plan = _GraphPlan(schema, sources + [s for s in label_sources if s not in sources], collator)
+        collator.columns = builder.columns = plan.sources
+
+        def padded() -> Iterator[dict[str, np.ndarray]]:
+            epoch = epochs.next()
+            for lo, hi in builder.groups(epoch):
+                yield from builder.iter_group(epoch, lo, hi)
+
+        ds = tf.data.Dataset.from_generator(padded, output_signature=plan.element_spec())
     else:
         plan = _GraphPlan(schema, sources + [s for s in label_sources if s not in sources], collator)
         builder.columns = plan.sources
@@ -271,7 +305,7 @@ def to_tf_dataset(dataset: Any, columns: str | Sequence[str] | None = None,
 
         signature = {**plan.generator_signature(), "__cuts__": tf.TensorSpec([None], tf.int64)}
         ds = tf.data.Dataset.from_generator(groups, output_signature=signature)
-        ds = ds.flat_map(plan.pad_group_in_graph)
+        ds = ds.flat_map(plan.pad_group_in_graph).map(plan.finish_batch)
     if labels:
         targets = [collator.rename.get(s, s) for s in label_sources] if collate_fn is None else labels
         ds = ds.map(lambda batch: _split_labels(batch, targets))
@@ -313,8 +347,9 @@ def _generator_dataset(builder: BatchBuilder, epochs: _EpochCounter, sampling: S
 
     def batches() -> Iterator[dict[str, np.ndarray]]:
         epoch = epochs.next()
-        for k in range(builder.num_batches(epoch)):
-            yield {key: np.asarray(v) for key, v in builder.build(epoch, k).items()}
+        for lo, hi in builder.groups(epoch):
+            for batch in builder.iter_group(epoch, lo, hi):
+                yield {key: np.asarray(v) for key, v in batch.items()}
 
     if output_signature is None:
         if builder.num_batches(0) == 0:

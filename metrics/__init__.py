@@ -17,11 +17,13 @@ from .registry import BUILTIN_METRICS, MetricInfo, MetricLoadError, load, list_m
 from .state import MetricStateError
 from .validation import MetricInputError
 
-list = list_metrics  # noqa: A001 - `metrics.list()` mirrors `evaluate.list_evaluation_modules()`
+# `metrics.list()` mirrors `evaluate.list_evaluation_modules()`; kept out of __all__ so a star
+# import never shadows the builtin
+list = list_metrics  # noqa: A001
 
 # bound after the submodule import, so `metrics.combine` is the function, not the module
 from .combine import CombinedMetric, combine  # noqa: E402
 
 
-__all__ = ["Metric", "load", "list", "list_metrics", "register", "combine", "BUILTIN_METRICS",
+__all__ = ["Metric", "load", "list_metrics", "register", "combine", "BUILTIN_METRICS",
            "MetricInfo", "CombinedMetric", "MetricLoadError", "MetricInputError", "MetricStateError"]

@@ -88,7 +88,8 @@ class Metric:
 
     Args:
         config_name: one of the class's ``configs`` (``None`` takes the first, or no config).
-        num_processes: processes taking part in a file-based gather (without torch.distributed).
+        num_processes: processes taking part in a file-based gather (without torch.distributed);
+            ``num_process``, evaluate's spelling, is accepted too.
         process_id: this process's rank in ``[0, num_processes)``.
         experiment_id: names the gather folder ``cache_dir()/metrics/<experiment_id>/``; runs
             sharing a cache at the same time need different ids.
@@ -119,6 +120,8 @@ class Metric:
 
     def __init__(self, config_name: str | None = None, *, num_processes: int = 1, process_id: int = 0,
                  experiment_id: str | None = None, timeout: float = 100.0, **options: Any) -> None:
+        if "num_process" in options and "num_process" not in self.default_options:
+            num_processes = options.pop("num_process")  # evaluate's spelling, accepted as an alias
         self.config_name = self._check_config(config_name)
         self.options = self._check_options(options)
         if not isinstance(num_processes, int) or num_processes < 1:
@@ -220,6 +223,10 @@ class Metric:
 
     def add(self, *, prediction: Any = None, reference: Any = None, **extra: Any) -> None:
         """Add one example."""
+        if prediction is None:
+            raise MetricInputError(f"{self.name}: prediction is missing")
+        if reference is None and self.references_required:
+            raise MetricInputError(f"{self.name}: reference is missing")
         self.add_batch(predictions=[prediction],
                        references=None if reference is None and not self.references_required else [reference],
                        **{k: [v] for k, v in extra.items()})

@@ -107,11 +107,14 @@ def register(name: str, *, configs: Iterable[str] = (), description: str = "",
                 old.__module__, old.__qualname__) != (cls.__module__, cls.__qualname__):
             raise ValueError(f"metric {name!r} is already registered by {old.__module__}.{old.__qualname__}; "
                              f"pass replace=True to override it")
-        # each registered name gets its own subclass attributes so one class may serve several names
-        cls.name = name
-        cls.configs = tuple(configs)
-        cls.description = description or (cls.__doc__ or "").strip().split("\n")[0]
-        _REGISTRY[name] = cls
+        target = cls
+        if cls.__dict__.get("name") and cls.__dict__["name"] != name and _REGISTRY.get(cls.__dict__["name"]) is cls:
+            # a second name for an already registered class: an alias subclass keeps both names right
+            target = type(cls.__name__, (cls,), {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+        target.name = name
+        target.configs = tuple(configs)
+        target.description = description or (cls.__doc__ or "").strip().split("\n")[0]
+        _REGISTRY[name] = target
         return cls
 
     return deco
@@ -180,6 +183,8 @@ def known_names() -> list[str]:
 def _load_file(path: Path, trust_code: bool) -> type:
     from .base import Metric
 
+    if path.is_dir():  # a folder holding <folder>.py, the layout evaluate's metric scripts use
+        path = path / f"{path.name}.py"
     if not trust_code:
         raise MetricLoadError(f"{path}: loading a metric from a local file runs its code; "
                               f"pass trust_code=True if you trust it")
@@ -226,7 +231,7 @@ def load(name: str | os.PathLike, config_name: str | None = None, *, trust_code:
         {'accuracy': 0.6666666666666666, 'f1': 0.6666666666666666}
     """
     text = os.fspath(name)
-    if text.endswith(".py") or (os.sep in text and Path(text).exists()):
+    if text.endswith(".py") or ((os.sep in text or text.startswith(".")) and Path(text).exists()):
         cls = _load_file(Path(text), trust_code)
     else:
         cls = get_metric_class(text)

@@ -90,6 +90,12 @@ class CatState:
     def __len__(self) -> int:
         return sum(len(c) for c in self.chunks)
 
+    def __deepcopy__(self, memo: dict) -> "CatState":
+        # Arrow arrays are immutable: a copy shares the chunks instead of duplicating the buffers
+        out = CatState(self.type)
+        out.chunks = list(self.chunks)
+        return out
+
     def to_arrow(self) -> pa.Array:
         """All values as one Arrow array (empty array of ``type``, or null type, when nothing was added)."""
         if not self.chunks:
@@ -143,12 +149,20 @@ class CountState:
                 table = table.cast(_unify(self._parts[0].schema, table.schema))
                 self._parts = [p.cast(table.schema) for p in self._parts]
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError) as e:
+                def kinds(schema: pa.Schema) -> str:
+                    return ", ".join(f"{f.name}: {f.type}" for f in schema if f.name in self.keys)
+
                 raise MetricStateError(
-                    f"labels of different types cannot be counted together: "
-                    f"{self._parts[0].schema} vs {table.schema}") from e
+                    f"labels of different types cannot be counted together: earlier batches had "
+                    f"({kinds(self._parts[0].schema)}), this one ({kinds(table.schema)})") from e
         self._parts.append(table)
         if len(self._parts) > 16:  # compact now and then so memory tracks distinct keys, not batches
             self._parts = [self.to_table()]
+
+    def __deepcopy__(self, memo: dict) -> "CountState":
+        out = CountState(self.keys)
+        out._parts = list(self._parts)  # immutable Arrow tables, shared
+        return out
 
     def merge(self, other: "CountState") -> None:
         for part in other._parts:
@@ -173,6 +187,10 @@ class CountState:
         return f"CountState(keys={self.keys}, distinct={len(self)})"
 
 
+def _is_int_like(t: pa.DataType) -> bool:
+    return pa.types.is_integer(t) or pa.types.is_boolean(t)
+
+
 def _unify(a: pa.Schema, b: pa.Schema) -> pa.Schema:
     """A schema both can be cast to: null columns take the other side's type; ints widen to float."""
     fields = []
@@ -181,8 +199,10 @@ def _unify(a: pa.Schema, b: pa.Schema) -> pa.Schema:
             fields.append(fa)
         elif pa.types.is_null(fa.type):
             fields.append(fb)
-        elif (pa.types.is_integer(fa.type) or pa.types.is_floating(fa.type)) and (
-                pa.types.is_integer(fb.type) or pa.types.is_floating(fb.type)):
+        elif _is_int_like(fa.type) and _is_int_like(fb.type):
+            fields.append(pa.field(fa.name, pa.int64()))  # bools count as 0/1, as numpy and scikit-learn do
+        elif (_is_int_like(fa.type) or pa.types.is_floating(fa.type)) and (
+                _is_int_like(fb.type) or pa.types.is_floating(fb.type)):
             fields.append(pa.field(fa.name, pa.float64()))
         else:
             raise TypeError(f"{fa.type} vs {fb.type}")

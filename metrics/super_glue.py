@@ -31,7 +31,6 @@ import numpy as np
 
 from . import validation as v
 from .answers import best_over, exact, token_f1
-from .base import Metric
 from .classification.confusion import ConfusionMetric, matthews, precision_recall_f
 from .registry import register
 from .validation import MetricInputError
@@ -181,5 +180,3 @@ class SuperGlue(ConfusionMetric):
             logger.warning("super_glue/record: %d of %d queries have no prediction; they score 0", missing, len(ref_ids))
         return {"exact_match": em / len(ref_ids), "f1": f1 / len(ref_ids)}
 
-
-__all__ = ["SuperGlue", "Metric"]

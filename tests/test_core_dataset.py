@@ -249,3 +249,33 @@ def test_features_follow_a_replaced_table():
     assert isinstance(kept.features["y"], ClassLabel)
     changed = ds._replace(table=pa.table({"z": [1.5]}))
     assert changed.features == Features({"z": Value("float64")})
+
+
+# --------------------------------------------------------------------------- data files, sample
+
+def test_from_files_delegate_to_readers(tmp_path):
+    feats = Features({"text": Value("string"), "label": ClassLabel(names=["neg", "pos"])})
+    src = Dataset.from_dict({"text": ["good", "bad, really"], "label": ["pos", "neg"]}, features=feats)
+    src.to_json(tmp_path / "a.jsonl")
+    src.to_csv(tmp_path / "a.csv")
+    src.to_parquet(tmp_path / "a.parquet")
+    (tmp_path / "a.txt").write_text("line one\nline two\n")
+    for ds in (Dataset.from_json(tmp_path / "a.jsonl", features=feats),
+               Dataset.from_csv(str(tmp_path / "a.csv"), features=feats),
+               Dataset.from_parquet(str(tmp_path / "a.parquet"))):
+        assert isinstance(ds, Dataset) and ds.to_list() == src.to_list()
+        assert ds.features["label"].names == ["neg", "pos"] and ds.cache_files
+    assert Dataset.from_text(str(tmp_path / "a.txt"))["text"] == ["line one", "line two"]
+
+
+def test_sample_dataset():
+    import json
+
+    with open(arrowdata.sample_path()) as f:
+        rows = [json.loads(line) for line in f]
+    assert len(rows) >= 300 and {r["label"] for r in rows} == {"neg", "pos"}
+    ds = arrowdata.load_sample()
+    assert ds.num_rows == len(rows) and ds.features["label"].names == ["neg", "pos"]
+    assert ds[0]["label"] == ["neg", "pos"].index(rows[0]["label"]) and ds[0]["text"] == rows[0]["text"]
+    with pytest.raises(arrowdata.UnknownNameError, match="reviews"):
+        arrowdata.sample_path("nope")

@@ -26,12 +26,15 @@ def _table(n=90, seed=0, max_len=30):
     {"max_length": 10, "truncation_side": "left", "pad_to_multiple_of": 8, "pad_token_id": 3},
     {"padding": "max_length", "max_length": 32, "shuffle": True, "seed": 4},
     {"group_by_length": True, "shuffle": True, "mega_batch_mult": 2, "drop_remainder": True},
+    {"read_ahead": 2, "shuffle": True, "padding_side": "left", "rank": 1, "world_size": 3},
 ])
-def test_graph_padding_equals_numpy_loader(opts):
+@pytest.mark.parametrize("in_graph", [False, True])
+def test_tf_padding_equals_numpy_loader(opts, in_graph):
     table = _table()
-    tf_opts = dict(opts)
+    tf_opts = dict(opts, pad_in_graph=in_graph)
     np_opts = dict(opts)
     np_opts["drop_last"] = np_opts.pop("drop_remainder", False)
+    np_opts.pop("read_ahead", None)  # several groups on the TF side, one on the numpy side
     ours = [{k: v.numpy().tolist() for k, v in feats.items()} | {"labels": labels.numpy().tolist()}
             for feats, labels in to_tf_dataset(table, label_cols="label", batch_size=16, **tf_opts)]
     ref = [{k: v.tolist() for k, v in b.items()} for b in NumpyLoader(table, batch_size=16, **np_opts)]

@@ -90,6 +90,9 @@ def test_register_user_metric_and_refuse_silent_clash():
             pass
     with pytest.raises(TypeError):
         metrics.register("not_a_metric")(object)
+    metrics.register("test_count_core_alias")(Count)  # a second name for the same class
+    assert metrics.load("test_count_core_alias").name == "test_count_core_alias"
+    assert metrics.load("test_count_core").name == "test_count_core"
 
 
 def test_entry_point_metric(monkeypatch):
@@ -129,13 +132,21 @@ def test_local_file_needs_trust_code(tmp_path):
             def _compute(self, **_):
                 return {"longest": self.longest}
     """))
+    marker = tmp_path / "ran.txt"
+    path.write_text(f"open({str(marker)!r}, 'w').close()\n" + path.read_text())
     with pytest.raises(MetricLoadError, match="trust_code=True"):
         metrics.load(str(path))
+    assert not marker.exists(), "the file's code ran without trust_code"
     m = metrics.load(str(path), trust_code=True)
+    assert marker.exists()
     assert m.name == "my_local_metric"
     assert m.compute(predictions=["ab", "abcd"], references=["", ""]) == {"longest": 4}
     with pytest.raises(ArrowDataError):
         metrics.load(str(tmp_path / "missing.py"), trust_code=True)
+    folder = tmp_path / "folder_metric"  # evaluate's layout: <name>/<name>.py
+    folder.mkdir()
+    (folder / "folder_metric.py").write_text(path.read_text().replace("Longest", "Longest2"))
+    assert metrics.load(str(folder), trust_code=True).name == "folder_metric"
 
 
 def test_load_never_touches_network(monkeypatch):
@@ -161,6 +172,15 @@ def test_add_add_batch_compute_then_reset():
     with pytest.raises(MetricInputError, match="no examples"):
         m.compute()  # state was cleared
     assert m.compute(predictions=np.array([1, 0]), references=pa.array([1, 1])) == {"accuracy": 0.5}
+
+
+def test_framework_inputs():
+    torch = pytest.importorskip("torch")
+    import pandas as pd
+
+    expected = metrics.load("f1").compute(predictions=[1, 0, 1], references=[1, 1, 1])
+    assert metrics.load("f1").compute(predictions=torch.tensor([1, 0, 1]), references=pd.Series([1, 1, 1])) == expected
+    assert metrics.load("f1").compute(predictions=pa.chunked_array([[1], [0, 1]]), references=(1, 1, 1)) == expected
 
 
 def test_results_are_plain_python():
@@ -198,6 +218,8 @@ def test_validation_errors():
         acc.add_batch(predictions=[1], references=[1], weights=[1])
     with pytest.raises(MetricInputError, match="references are missing"):
         acc.add_batch(predictions=[1])
+    with pytest.raises(MetricInputError, match="reference is missing"):
+        acc.add(prediction=1)
     # a failed batch leaves nothing behind
     acc.add_batch(predictions=[1], references=[1])
     assert acc.compute() == {"accuracy": 1.0}

@@ -198,6 +198,7 @@ def test_bad_gather_arguments():
         metrics.load("accuracy", num_processes=2, process_id=2)
     with pytest.raises(metrics.MetricInputError, match="num_processes"):
         metrics.load("accuracy", num_processes=0)
+    assert metrics.load("accuracy", num_process=4, process_id=3).num_processes == 4  # evaluate's spelling
     m = metrics.load("accuracy", num_processes=2, process_id=0, experiment_id="../escape", timeout=1)
     m.add_batch(predictions=[1], references=[1])
     with pytest.raises(metrics.MetricInputError, match="experiment_id"):

@@ -252,3 +252,13 @@ def test_perplexity_from_torch_model():
         per_seq.append(math.exp(-sum(lp) / len(lp)))
     assert all(abs(a - b) <= 1e-9 * b for a, b in zip(got["perplexities"], per_seq))
     assert abs(got["mean_perplexity"] - float(np.mean(per_seq))) <= 1e-9 * got["mean_perplexity"]
+
+
+def test_squad_v2_missing_prediction_scores_zero_and_is_logged(caplog):
+    refs = [{"id": "a", "answers": {"text": ["x"]}}, {"id": "b", "answers": {"text": ["y"]}}]
+    preds = [{"id": "a", "prediction_text": "x", "no_answer_probability": 0.0},
+             {"id": "zzz", "prediction_text": "y", "no_answer_probability": 0.0}]
+    with caplog.at_level("WARNING"):
+        got = metrics.load("squad_v2").compute(predictions=preds, references=refs)
+    assert got["exact"] == 50.0 and got["total"] == 2 and got["HasAns_total"] == 2
+    assert "1 of 2 questions have no prediction" in caplog.text

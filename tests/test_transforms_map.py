@@ -247,3 +247,22 @@ def test_filter_matches_python_model(rows, threshold, batch_size):
     got_batched = ds.filter(lambda b: [v > threshold for v in b["a"]], batched=True, batch_size=batch_size)
     assert [got_expr[i] for i in range(len(got_expr))] == want
     assert [got_batched[i] for i in range(len(got_batched))] == want
+
+
+def test_functions_may_modify_and_return_the_row_or_batch_they_get():
+    def row_fn(ex):
+        ex["text"] = ex["text"] + "!"
+        ex["extra"] = ex["label"] + 1
+        return ex
+
+    out = _ds().map(row_fn)
+    assert _rows(out) == [{**r, "text": r["text"] + "!", "extra": r["label"] + 1} for r in ROWS]
+
+    def batch_fn(batch):
+        batch["double"] = [2 * v for v in batch["label"]]
+        assert "text" in batch and set(batch) >= {"text", "label", "score", "double"}
+        return batch
+
+    assert _ds().map(batch_fn, batched=True, batch_size=3)["double"] == [2 * r["label"] for r in ROWS]
+    assert _ds().map(lambda b: {k: v for k, v in b.items() if k == "label"}, batched=True)["label"] == \
+        [r["label"] for r in ROWS]

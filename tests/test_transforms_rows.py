@@ -245,6 +245,12 @@ def test_flatten_indices_writes_once_to_the_cache(_isolated_cache):
     again = ds.flatten_indices()
     assert again._data_files == [path] and os.stat(path).st_mtime_ns == mtime
     assert not [f for f in os.listdir(os.path.dirname(path)) if ".tmp-" in f]
+    # A regular cache entry: listed, and never taken for debris by the cleaner.
+    from arrowdata import cache
+
+    assert flat.fingerprint in {e.fingerprint for e in cache.list_entries()}
+    cache.clean_debris(force=True)
+    assert os.path.exists(path) and ds.flatten_indices()._data_files == [path]
 
 
 def test_flatten_indices_rewrites_a_corrupt_entry():

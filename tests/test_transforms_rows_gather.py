@@ -37,8 +37,16 @@ def test_take_matches_python_model(rows, chunks, data):
     table = _chunked_table(rows, chunks)
     n = len(rows)
     positions = data.draw(st.lists(st.integers(0, n - 1), max_size=60) if n else st.just([]))
-    out = gather.take(table, np.array(positions, dtype=np.int64))
-    assert out.to_pylist() == [rows[p] for p in positions]
+    saved = gather._RUNS_PER_BATCH
+    try:
+        # Both strategies, whatever the heuristic would pick: slices of runs, and take per batch.
+        for runs_per_batch in (10**9, 0):
+            gather._RUNS_PER_BATCH = runs_per_batch
+            out = gather.take(table, np.array(positions, dtype=np.int64))
+            assert out.to_pylist() == [rows[p] for p in positions]
+            assert out.schema == table.schema
+    finally:
+        gather._RUNS_PER_BATCH = saved
     cols = gather.take(table, positions, columns=["l", "i"])
     assert cols.column_names == ["l", "i"]
     assert cols.to_pylist() == [{"l": rows[p]["l"], "i": rows[p]["i"]} for p in positions]

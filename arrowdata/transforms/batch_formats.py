@@ -10,14 +10,15 @@ batch: a list / array / ``pyarrow.ChunkedArray`` / ``Series`` in the chosen form
 
 Example:
     >>> import pyarrow as pa
-    >>> format_batch(pa.table({"a": [1, 2]}), "python")
+    >>> dict(format_batch(pa.table({"a": [1, 2]}), "python"))
     {'a': [1, 2]}
     >>> format_batch(pa.table({"a": [1, 2], "b": [3, 4]}), "arrow", ["b"])[0].to_pylist()
     [3, 4]
 """
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import MutableMapping
+from typing import Any, Iterator
 
 import pyarrow as pa
 
@@ -30,22 +31,178 @@ def check_batch_format(batch_format: str) -> str:
     return canonical_format_name(batch_format) or "python"
 
 
+class _LazyColumns(MutableMapping):
+    """A dict-like view of Arrow columns that turns a column into Python objects on first access.
+
+    A predicate that reads ``label`` never pays for decoding a ``text`` column. Writes and
+    deletions are kept on top, so ``batch["new"] = ...; return batch`` works as with a dict.
+    """
+
+    __slots__ = ("_table", "_decoded", "_written", "_deleted")
+
+    def __init__(self, table: pa.Table, decoded: dict[str, list]) -> None:
+        self._table, self._decoded = table, decoded
+        self._written: dict[str, Any] = {}
+        self._deleted: set[str] = set()
+
+    def _column(self, key: str) -> list:
+        col = self._decoded.get(key)
+        if col is None:
+            if key not in self._table.column_names:
+                raise KeyError(key)
+            col = self._decoded[key] = self._table.column(key).to_pylist()
+        return col
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._written[key] = value
+        self._deleted.discard(key)
+
+    def __delitem__(self, key: str) -> None:
+        if key not in self:
+            raise KeyError(key)
+        self._written.pop(key, None)
+        self._deleted.add(key)
+
+    def __iter__(self) -> Iterator[str]:
+        for name in self._table.column_names:
+            if name not in self._deleted:
+                yield name
+        for name in self._written:
+            if name not in self._table.column_names:
+                yield name
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __contains__(self, key: object) -> bool:
+        return key not in self._deleted and (key in self._written or key in self._table.column_names)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+
+class LazyBatch(_LazyColumns):
+    """A batch as a dict of lists, decoded column by column when read."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self._written:
+            return self._written[key]
+        if key in self._deleted:
+            raise KeyError(key)
+        return self._column(key)
+
+
+class _RowSource:
+    """What the rows of one batch share: the table, its decoded columns, and which columns are hot."""
+
+    __slots__ = ("table", "decoded", "hot")
+
+    def __init__(self, table: pa.Table, hot: set[str]) -> None:
+        self.table, self.hot = table, hot
+        self.decoded: dict[str, list] = {}
+
+    def column(self, key: str) -> list:
+        col = self.decoded.get(key)
+        if col is None:
+            if key not in self.table.column_names:
+                raise KeyError(key)
+            col = self.decoded[key] = self.table.column(key).to_pylist()
+        return col
+
+
+class LazyRow(dict):
+    """A row as a real ``dict`` holding the columns functions have read so far ("hot" ones);
+    any other column is fetched on first use (``__missing__``) and becomes hot for the next
+    batches. Reads of hot columns are plain dict lookups, so a predicate over ``label`` runs
+    at dict speed and never decodes ``text``. Iteration and ``len`` see every column.
+    """
+
+    __slots__ = ("_src", "_i")
+
+    def __missing__(self, key: str) -> Any:
+        src = self._src
+        value = src.column(key)[self._i]
+        src.hot.add(key)
+        dict.__setitem__(self, key, value)
+        return value
+
+    def _names(self) -> list[str]:
+        names = list(self._src.table.column_names)
+        return names + [k for k in dict.keys(self) if k not in set(names)]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or key in self._src.table.column_names
+
+    def keys(self):  # type: ignore[override]
+        return self._names()
+
+    def items(self):  # type: ignore[override]
+        return [(k, self[k]) for k in self._names()]
+
+    def values(self):  # type: ignore[override]
+        return [self[k] for k in self._names()]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self else default
+
+    def copy(self) -> dict:  # type: ignore[override]
+        return dict(self.items())
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+    def written(self) -> dict[str, Any]:
+        """What the function set: new keys, and columns given a different object than they had."""
+        src, i = self._src, self._i
+        out = {}
+        for key, value in dict.items(self):
+            col = src.decoded.get(key)
+            if col is None or col[i] is not value:
+                out[key] = value
+        return out
+
+
 def format_batch(table: pa.Table, batch_format: str, input_columns: list[str] | None = None) -> Any:
-    """``table`` as the function's argument(s): one batch, or a tuple of columns when ``input_columns`` is set."""
+    """``table`` as the function's argument(s): one batch, or a tuple of columns when ``input_columns`` is set.
+
+    The python format gives a lazy dict of lists: only the columns the function reads are decoded.
+    """
     name = check_batch_format(batch_format)
     if input_columns is not None:
         table = table.select(input_columns)
+    if name == "python" and input_columns is None:
+        return LazyBatch(table, {})
     formatted = get_formatter(name).format_batch(table)
     if input_columns is None:
         return formatted
     return tuple(formatted[c] for c in input_columns)
 
 
-def format_rows(table: pa.Table, input_columns: list[str] | None = None):
-    """Rows of ``table`` as python dicts (or tuples of values with ``input_columns``), one batch decoded at once."""
-    cols = table.to_pydict()
-    names = input_columns if input_columns is not None else list(cols)
-    values = [cols[n] for n in names]
+def format_rows(table: pa.Table, input_columns: list[str] | None = None, hot: set[str] | None = None):
+    """Rows of ``table`` as :class:`LazyRow` dicts (or tuples of values with ``input_columns``).
+
+    ``hot`` (shared across the batches of one call) names the columns decoded up front; a row
+    reading another column decodes it for the whole batch and adds it to ``hot``.
+    """
     if input_columns is not None:
+        values = [table.column(n).to_pylist() for n in input_columns]
         return list(zip(*values)) if values else [() for _ in range(table.num_rows)]
-    return [dict(zip(names, row)) for row in zip(*values)] if values else [{} for _ in range(table.num_rows)]
+    src = _RowSource(table, hot if hot is not None else set())
+    names = [n for n in table.column_names if n in src.hot]
+    columns = [src.column(n) for n in names]
+    rows = []
+    append = rows.append
+    for i, values in enumerate(zip(*columns) if columns else ((),) * table.num_rows):
+        row = LazyRow(zip(names, values))
+        row._src = src
+        row._i = i
+        append(row)
+    return rows

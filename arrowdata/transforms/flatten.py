@@ -1,9 +1,11 @@
 """Materializing a dataset's logical rows into a new table: the body of ``flatten_indices``.
 
 Rows are gathered block-wise and streamed through :class:`arrowdata.writer.ArrowWriter`
-(temporary file, renamed when complete) into the transforms cache, keyed by fingerprint,
-so a second call with the same parent and indices reopens the finished file instead of
-writing it again, and a crash never leaves a file that could be mistaken for a result.
+(temporary file, renamed when complete) into the transforms cache as a regular entry
+(:mod:`arrowdata.cache`: the file, then its sidecar), keyed by fingerprint. A second call
+with the same parent and indices reopens the finished file instead of writing it again, a
+crash never leaves a file that could be mistaken for a result, and ``arrowdata cache``
+lists, ages and cleans these entries like any other.
 
 Example:
     >>> import pyarrow as pa
@@ -15,14 +17,13 @@ from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import pyarrow as pa
 
 from .. import gather
-from ..config import cache_dir, is_caching_enabled
+from ..config import is_caching_enabled
 from ..writer import ArrowWriter
 from .derive import physical_positions
 
@@ -42,13 +43,7 @@ def gathered_table(table: pa.Table, positions: np.ndarray | Sequence[int] | None
     return gather.take(table, positions)
 
 
-def _cache_path(fingerprint: str, cache_file_name: str | None) -> Path:
-    if cache_file_name is not None:
-        return Path(cache_file_name)
-    return cache_dir() / "transforms" / f"{fingerprint}.arrow"
-
-
-def _write(table: pa.Table, positions: np.ndarray, path: Path, writer_batch_size: int) -> None:
+def _write(table: pa.Table, positions: np.ndarray, path: os.PathLike, writer_batch_size: int) -> None:
     from tqdm.auto import tqdm
 
     with ArrowWriter(path, schema=table.schema) as writer, \
@@ -61,8 +56,14 @@ def _write(table: pa.Table, positions: np.ndarray, path: Path, writer_batch_size
 
 def materialize(ds: "Dataset", fingerprint: str, *, keep_in_memory: bool = False,
                 cache_file_name: str | None = None, writer_batch_size: int = 1000) -> "Dataset":
-    """``ds`` with its indices applied to the data: a fresh table and no indices."""
-    from ..table import open_arrow_files
+    """``ds`` with its indices applied to the data: a fresh table and no indices.
+
+    The file becomes a regular transforms-cache entry (a sidecar is committed after the file
+    is complete), written under the entry's lock so concurrent processes write it once.
+    """
+    from .. import cache
+    from ..cache_lock import KeyLock
+    from ..errors import CorruptFileError
 
     positions = physical_positions(ds)
     if positions is None:
@@ -70,23 +71,39 @@ def materialize(ds: "Dataset", fingerprint: str, *, keep_in_memory: bool = False
     if keep_in_memory:
         table = gathered_table(ds._table, positions)
         return ds._replace(_table=table, _indices=None, _fingerprint=fingerprint, _data_files=[])
-    from ..errors import CorruptFileError
 
-    path = _cache_path(fingerprint, cache_file_name)
-    table = None
-    if path.exists() and is_caching_enabled():
+    base = cache_file_name
+
+    def ready() -> pa.Table | None:
+        if not is_caching_enabled():
+            return None
+        entry = cache.lookup(fingerprint, base)
+        if entry is None:
+            return None
         try:
-            table = open_arrow_files([os.fspath(path)])
-            if table.num_rows != len(positions) or table.schema.names != ds._table.schema.names:
-                logger.warning("flatten_indices: %s does not hold these rows; writing it again", path)
-                table = None
-            else:
-                logger.info("flatten_indices: reusing %s", path)
+            table = cache.open_entry(entry)
         except CorruptFileError as e:
-            # A damaged cache entry is never a result: rebuild it.
+            # A damaged entry is never a result: drop it and rebuild.
             logger.warning("flatten_indices: %s; writing it again", e)
+            cache.remove_entry(fingerprint, base)
+            return None
+        if table.num_rows != len(positions) or table.column_names != ds._table.column_names:
+            logger.warning("flatten_indices: cache entry %s does not hold these rows; writing it again", fingerprint)
+            return None
+        logger.info("flatten_indices: reusing cache entry %s", fingerprint)
+        return table
+
+    lock = KeyLock(fingerprint)
+    table = lock.wait_for(ready)
     if table is None:
-        logger.info("flatten_indices: writing %d rows to %s", len(positions), path)
-        _write(ds._table, positions, path, writer_batch_size)
-        table = open_arrow_files([os.fspath(path)])
-    return ds._replace(_table=table, _indices=None, _fingerprint=fingerprint, _data_files=[os.fspath(path)])
+        try:
+            path = cache.entry_path(fingerprint, base)
+            logger.info("flatten_indices: writing %d rows to %s", len(positions), path)
+            _write(ds._table, positions, path, writer_batch_size)
+            entry = cache.commit(fingerprint, [path], {"op": "flatten_indices", "num_rows": len(positions),
+                                                        "parent": ds._fingerprint}, base)
+            table = cache.open_entry(entry)
+        finally:
+            lock.release()
+    files = [os.fspath(cache.entry_path(fingerprint, base))]
+    return ds._replace(_table=table, _indices=None, _fingerprint=fingerprint, _data_files=files)

@@ -223,9 +223,7 @@ class MapOps:
         return cache_mod.commit(fp, files, {**meta, "num_rows": num_rows}, base)
 
     def _map_build(self, entry: "cache_mod.CacheEntry") -> "Dataset":
-        from ..table import open_arrow_files
-
-        table = open_arrow_files([str(f) for f in entry.files])
+        table = cache_mod.open_entry(entry)
         return self._map_from_table(table, entry.fingerprint, [str(f) for f in entry.files])
 
     def _map_from_table(self, table: pa.Table, fingerprint: str, data_files: list[str]) -> "Dataset":
@@ -336,9 +334,7 @@ class MapOps:
             "cacheable": key.cacheable}, base)
 
     def _filter_build(self, entry: "cache_mod.CacheEntry") -> "Dataset":
-        from ..table import open_arrow_files
-
-        col = open_arrow_files([str(entry.files[0])]).column(0)
+        col = cache_mod.open_entry(entry).column(0)
         indices = col.chunk(0) if col.num_chunks == 1 else (
             col.combine_chunks() if col.num_chunks else pa.array([], type=pa.uint64()))
         return self._filter_result(indices, entry.fingerprint)

@@ -18,6 +18,7 @@ Example:
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -26,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..gather import take
-from .batch_formats import format_batch, format_rows
+from .batch_formats import LazyRow, format_batch, format_rows
 from .outputs import OutputSink, TransformError, merge, to_table
 
 #: Rows per read when the function sees one row at a time or the filter is an Arrow expression.
@@ -132,6 +133,7 @@ def run_map(table: pa.Table, indices: pa.Array | None, start: int, stop: int, sp
     Returns ``False`` when the function returned ``None`` (side effects only: nothing is written).
     """
     types = _output_types(spec)
+    hot: set[str] = set()
     returned_data: bool | None = None
     size = spec.batch_size if spec.batched else max(spec.writer_batch_size or ROW_READ_SIZE, 1)
     if spec.batched and (spec.batch_size is None or spec.batch_size <= 0):
@@ -144,7 +146,7 @@ def run_map(table: pa.Table, indices: pa.Array | None, start: int, stop: int, sp
             out = _call(spec, args if spec.input_columns is not None else (args,),
                         _batch_indices(offset, n, spec.batch_format), rank)
         else:
-            out = _row_outputs(spec, batch, offset, rank)
+            out = _row_outputs(spec, batch, offset, rank, hot)
         got = _finish_batch(spec, batch, out, sink, where, types)
         if returned_data is None:
             returned_data = got
@@ -156,30 +158,48 @@ def run_map(table: pa.Table, indices: pa.Array | None, start: int, stop: int, sp
     return bool(returned_data) if returned_data is not None else True
 
 
-def _row_outputs(spec: MapSpec, batch: pa.Table, offset: int, rank: int | None) -> dict[str, list] | None:
+def _simple(spec: MapSpec) -> bool:
+    """Whether the function takes just the row, so it can be called without building arguments."""
+    return not (spec.with_indices or spec.with_rank or spec.fn_kwargs or spec.input_columns is not None)
+
+
+def _row_outputs(spec: MapSpec, batch: pa.Table, offset: int, rank: int | None,
+                 hot: set[str]) -> dict[str, list] | None:
     """Call a row-wise function on every row of ``batch``; its dicts become one batch of columns."""
-    rows = format_rows(batch, spec.input_columns)
-    outs = []
-    for i, row in enumerate(rows):
-        out = _call(spec, row if spec.input_columns is not None else (row,), offset + i, rank)
-        if out is not None and not isinstance(out, dict):
-            raise TransformError(f"map at row {offset + i}: a row-wise function must return a dict or None, "
-                                 f"got {type(out).__name__}")
-        outs.append(out)
+    rows = format_rows(batch, spec.input_columns, hot)
+    if _simple(spec):
+        outs = list(map(spec.function, rows))
+    else:
+        outs = [_call(spec, row if spec.input_columns is not None else (row,), offset + i, rank)
+                for i, row in enumerate(rows)]
     if not outs or all(o is None for o in outs):
         return None
-    if any(o is None for o in outs):
-        bad = next(i for i, o in enumerate(outs) if o is None)
-        raise TransformError(f"map at row {offset + bad}: the function returned None for this row but a dict for "
-                             "others")
-    keys = list(outs[0])
-    columns: dict[str, list] = {k: [] for k in keys}
+    given_back = False
     for i, out in enumerate(outs):
-        if len(out) != len(keys) or any(k not in out for k in keys):
-            raise TransformError(f"map at row {offset + i}: the function returned keys {sorted(out)} but "
-                                 f"{sorted(keys)} for row {offset}; return the same keys for every row")
-        for k in keys:
-            columns[k].append(out[k])
+        if out is None:
+            raise TransformError(f"map at row {offset + i}: the function returned None for this row but a dict "
+                                 "for others")
+        if not isinstance(out, Mapping):
+            raise TransformError(f"map at row {offset + i}: a row-wise function must return a dict or None, "
+                                 f"got {type(out).__name__}")
+        given_back = given_back or isinstance(out, LazyRow)
+    if given_back:
+        # Rows handed back (modified in place): the new columns are whatever some row wrote.
+        keys = list(dict.fromkeys(k for out in outs for k in (out.written() if isinstance(out, LazyRow) else out)))
+    else:
+        keys = list(outs[0])
+    columns: dict[str, list] = {}
+    for k in keys:
+        try:
+            columns[k] = [out[k] for out in outs]
+        except KeyError:
+            bad = next(i for i, out in enumerate(outs) if k not in out)
+            raise TransformError(f"map at row {offset + bad}: the function returned keys {sorted(outs[bad])} but "
+                                 f"{sorted(keys)} for other rows; return the same keys for every row") from None
+    if not given_back and any(len(out) != len(keys) for out in outs):
+        bad = next(i for i, out in enumerate(outs) if len(out) != len(keys))
+        raise TransformError(f"map at row {offset + bad}: the function returned keys {sorted(outs[bad])} but "
+                             f"{sorted(keys)} for other rows; return the same keys for every row")
     return columns
 
 
@@ -205,6 +225,7 @@ def run_filter(table: pa.Table, indices: pa.Array | None, start: int, stop: int,
                rank: int | None = None, progress: Callable[[int], None] | None = None) -> np.ndarray:
     """The logical positions in ``[start, stop)`` that pass the predicate, ascending, as uint64."""
     kept: list[np.ndarray] = []
+    hot: set[str] = set()
     if spec.expression is not None:
         for offset, batch in iter_batches(table, indices, start, stop, EXPRESSION_READ_SIZE):
             # Positions travel through Arrow's filter as a column; sorting restores order should
@@ -231,9 +252,13 @@ def run_filter(table: pa.Table, indices: pa.Array | None, start: int, stop: int,
                             _batch_indices(offset, n, spec.batch_format), rank)
                 mask = _as_mask(out, n, where)
             else:
-                rows = format_rows(batch, spec.input_columns)
-                mask = np.fromiter((bool(_call(spec, row if spec.input_columns is not None else (row,), offset + i,
-                                                rank)) for i, row in enumerate(rows)), dtype=bool, count=n)
+                rows = format_rows(batch, spec.input_columns, hot)
+                if _simple(spec):
+                    mask = np.fromiter(map(bool, map(spec.function, rows)), dtype=bool, count=n)
+                else:
+                    mask = np.fromiter((bool(_call(spec, row if spec.input_columns is not None else (row,),
+                                                   offset + i, rank)) for i, row in enumerate(rows)),
+                                       dtype=bool, count=n)
             kept.append(np.flatnonzero(mask).astype(np.uint64) + np.uint64(offset))
             if progress is not None:
                 progress(n)

@@ -70,6 +70,10 @@ def to_table(output: Any, where: str, types: dict[str, pa.DataType] | None = Non
     """The function's return value as a ``pyarrow.Table`` (``None`` stays ``None``)."""
     if output is None:
         return None
+    written = getattr(output, "_written", None)
+    if isinstance(written, dict) and hasattr(output, "_table"):
+        # The function returned the (lazy) batch it was given: only what it wrote is new.
+        output = written
     if isinstance(output, pa.Table):
         return output
     if isinstance(output, pa.RecordBatch):

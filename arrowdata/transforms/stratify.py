@@ -29,7 +29,7 @@ def _approximate_mode(class_counts: np.ndarray, n_draws: int, rng: np.random.Gen
         for value in np.sort(np.unique(remainder))[::-1]:
             (tied,) = np.where(remainder == value)
             now = min(len(tied), missing)
-            counts[rng.choice(tied, size=now, replace=False)] += 1
+            counts[tied[:now]] += 1
             missing -= now
             if missing == 0:
                 break

@@ -77,14 +77,26 @@ def clipped_overlap(a_keys: np.ndarray, a_seg: np.ndarray, b_keys: np.ndarray, b
                     n_segments: int) -> np.ndarray:
     """Per segment, ``sum over keys k of min(count_a(k), count_b(k))`` (a multiset intersection size).
 
-    ``a_keys``/``b_keys`` are non-negative int ids (dense, ``< 2**31``), ``a_seg``/``b_seg`` the segment
-    each belongs to. Exact integer arithmetic.
+    ``a_keys``/``b_keys`` are non-negative int ids, ``a_seg``/``b_seg`` the segment each belongs
+    to. Exact integer arithmetic; one sort of both sides together.
+
+    Example:
+        >>> clipped_overlap(np.array([1, 1, 2]), np.array([0, 0, 0]), np.array([1, 1, 1, 3]), np.zeros(4, int), 1)
+        array([2])
     """
     if not len(a_keys) or not len(b_keys):
         return np.zeros(n_segments, dtype=np.int64)
     width = int(max(a_keys.max(), b_keys.max())) + 1
-    ua, ca = np.unique(a_seg * width + a_keys, return_counts=True)
-    ub, cb = np.unique(b_seg * width + b_keys, return_counts=True)
-    _, ia, ib = np.intersect1d(ua, ub, assume_unique=True, return_indices=True)
-    both = np.minimum(ca[ia], cb[ib])
-    return np.bincount(ua[ia] // width, weights=both, minlength=n_segments).astype(np.int64)
+    if n_segments * width >= 1 << 61:  # keys too sparse to pack with the segment: renumber them
+        dense, width = dense_ids(np.concatenate([a_keys, b_keys]))
+        a_keys, b_keys = dense[:len(a_keys)], dense[len(a_keys):]
+    # (segment, key, side) packed in one int64 whose lowest bit is the side
+    packed = np.concatenate([(a_seg * width + a_keys) * 2, (b_seg * width + b_keys) * 2 + 1])
+    packed.sort()
+    starts = np.flatnonzero(np.concatenate([[True], packed[1:] != packed[:-1]]))
+    counts = np.diff(np.append(starts, len(packed)))
+    uniq = packed[starts]
+    # a key present on both sides shows up as neighbours 2k (side a) and 2k + 1 (side b)
+    both = np.flatnonzero((uniq[1:] == uniq[:-1] + 1) & (uniq[:-1] % 2 == 0))
+    hits = np.minimum(counts[both], counts[both + 1])
+    return np.bincount(uniq[both] // 2 // width, weights=hits, minlength=n_segments).astype(np.int64)

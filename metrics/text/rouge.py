@@ -91,9 +91,12 @@ def _ngrams(corpus: TokenizedCorpus, n: int) -> tuple[np.ndarray, np.ndarray]:
     # start position of every n-gram: its text's start plus its rank inside the text
     starts = np.arange(gram_offsets[-1], dtype=np.int64) - np.repeat(gram_offsets[:-1] - offsets[:-1], counts)
     codes = ids[starts]
-    # fold one more token at a time, renumbering so codes stay small (no int64 overflow for any n)
+    # fold one more token at a time, renumbering when codes would grow large (no int64 overflow for any n)
+    base = corpus.vocab_size + 1
     for k in range(1, n):
-        codes, _ = ragged.dense_ids(codes * (corpus.vocab_size + 1) + ids[starts + k])
+        if len(codes) and int(codes.max()) >= (1 << 40) // base:
+            codes, _ = ragged.dense_ids(codes)
+        codes = codes * base + ids[starts + k]
     return codes, gram_offsets
 
 
@@ -233,6 +236,8 @@ def rouge_scores(predictions: Sequence[str], references: Sequence[Sequence[str]]
                                  "stem inside your tokenizer")
     corpus = (tokenize_corpus(preds + flat_refs, use_stemmer=use_stemmer) if tokenize is None
               else tokenize_corpus_with(preds + flat_refs, tokenize))
+    logger.debug("rouge: %d predictions, %d references, %d distinct tokens", len(preds), len(flat_refs),
+                 corpus.vocab_size)
     group = np.repeat(np.arange(len(preds), dtype=np.int64), n_refs)
     pairs = _Pairs(corpus, pred_doc=group, ref_doc=len(preds) + np.arange(len(flat_refs), dtype=np.int64))
     out = {}

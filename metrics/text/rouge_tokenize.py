@@ -24,14 +24,19 @@ from typing import Callable, Hashable, Sequence
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import ragged
 from ..validation import MetricInputError
 from .stemmer import stem_all
 
-# a token, or a newline kept as a marker of sentence (and text) boundaries
-_TOKEN_OR_NEWLINE = re.compile(r"[a-z0-9]+|\n")
 _VALID = re.compile(r"^[a-z0-9]+$")
+# After lowercasing and UTF-8 encoding, every byte outside [a-z0-9] separates tokens (non-ASCII
+# characters encode to bytes >= 0x80, so they separate too, as in rouge-score). Newlines become a
+# marker token (0x01) that keeps sentence and text boundaries.
+_NEWLINE_MARK = "\x01"
+_BYTE_TABLE = bytes(b if (0x61 <= b <= 0x7A or 0x30 <= b <= 0x39) else (1 if b == 0x0A else 0x20)
+                    for b in range(256))
 
 
 @dataclass
@@ -76,14 +81,18 @@ def tokenize_corpus(texts: list[str], use_stemmer: bool = False) -> TokenizedCor
         return TokenizedCorpus(np.zeros(0, dtype=np.int64), z, z, z, [])
     # lower() acts per character (its one context rule, final sigma, never yields ASCII),
     # so lowering the joined corpus equals lowering each text
-    tokens = _TOKEN_OR_NEWLINE.findall("\n".join(texts).lower())
-    encoded = pa.array(tokens, type=pa.string()).dictionary_encode()
+    data = "\n".join(texts).lower().encode("utf-8").translate(_BYTE_TABLE).replace(b"\x01", b" \x01 ")
+    # the whole corpus as one Arrow string, split and hashed in C++: no Python object per token
+    corpus = pa.LargeStringArray.from_buffers(1, pa.py_buffer(np.array([0, len(data)], dtype=np.int64)),
+                                              pa.py_buffer(data))
+    encoded = pc.ascii_split_whitespace(corpus).flatten().dictionary_encode()
     codes = encoded.indices.to_numpy().astype(np.int64)
     words: list[str] = encoded.dictionary.to_pylist()
-    newline = words.index("\n") if "\n" in words else -1
+    newline = words.index(_NEWLINE_MARK) if _NEWLINE_MARK in words else -1
     keep = np.ones(len(words), dtype=bool)
-    if newline >= 0:
-        keep[newline] = False
+    for marker in (_NEWLINE_MARK, ""):  # Arrow's split leaves "" where the corpus starts or ends with a space
+        if marker in words:
+            keep[words.index(marker)] = False
     if use_stemmer:
         stemmed = stem_all(words, min_length=3)
         keep &= np.fromiter((bool(_VALID.match(w)) for w in stemmed), dtype=bool, count=len(stemmed))

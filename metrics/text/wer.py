@@ -132,7 +132,9 @@ class EditRateMetric(Metric):
     #: (predictions, references) -> (n, 4) counts
     counter: Callable[[Sequence[str], Sequence[str]], np.ndarray]
 
-    default_options = {"return_measures": False}
+    # concatenate_texts is evaluate's option; its result is this same corpus-level rate either way,
+    # so it is accepted (and changes nothing) to keep evaluate code running unchanged
+    default_options = {"return_measures": False, "concatenate_texts": False}
 
     def _init_states(self) -> None:
         for name in COUNTS:
