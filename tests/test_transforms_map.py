@@ -266,3 +266,16 @@ def test_functions_may_modify_and_return_the_row_or_batch_they_get():
     assert _ds().map(batch_fn, batched=True, batch_size=3)["double"] == [2 * r["label"] for r in ROWS]
     assert _ds().map(lambda b: {k: v for k, v in b.items() if k == "label"}, batched=True)["label"] == \
         [r["label"] for r in ROWS]
+
+
+def test_columns_read_only_by_some_rows_are_fetched_for_the_right_row():
+    ds = Dataset.from_dict({"k": list(range(2500)), "v": [f"v{i}" for i in range(2500)]})
+
+    def pred(row):  # reads "v" only for some rows, first in the middle of a batch
+        return row["k"] % 7 == 3 and row["v"].endswith("3")
+
+    assert ds.filter(pred)["k"] == [k for k in range(2500) if k % 7 == 3 and str(k).endswith("3")]
+    assert ds.map(lambda r: {"w": r["v"] if r["k"] > 1500 else None})["w"] == \
+        [f"v{k}" if k > 1500 else None for k in range(2500)]
+    assert ds.filter(lambda r: len(r) == 2 and sorted(r) == ["k", "v"] and dict(r)["v"] == f"v{r['k']}").num_rows \
+        == 2500

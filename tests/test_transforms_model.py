@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from arrowdata.dataset import Dataset
-from arrowdata.transforms.combine import concatenate_datasets
+from arrowdata.transforms.combine import concatenate_datasets, interleave_datasets
 from arrowdata.transforms.derive import InvalidArgumentError
 
 KINDS = {"i": "int", "s": "str", "f": "float"}
@@ -192,6 +192,28 @@ def op_concat_columns(ds, m, data):
     return concatenate_datasets([ds, side], axis=1)
 
 
+def op_interleave_self(ds, m, data):
+    seed = data.draw(st.integers(0, 1000), label="interleave seed")
+    head = data.draw(st.integers(0, len(m.rows)), label="other length")
+    other = ds.shuffle(seed=seed).take(head)
+    perm = np.random.default_rng(seed).permutation(len(m.rows)).tolist()[:head]
+    mine, theirs = list(m.rows), [m.rows[p] for p in perm]
+    rounds = min(len(mine), len(theirs))
+    m.rows = [r for k in range(rounds) for r in (mine[k], theirs[k])]
+    return interleave_datasets([ds, other])
+
+
+def op_sort_two(ds, m, data):
+    if len(m.columns) < 2:
+        return ds
+    first, second = data.draw(st.permutations(m.columns), label="sort keys")[:2]
+    reverse = data.draw(st.lists(st.booleans(), min_size=2, max_size=2), label="reverse pair")
+    # Stable sorts applied from the last key to the first give the multi-key order.
+    rows = _sort_model(m.rows, second, reverse[1], "at_end")
+    m.rows = _sort_model(rows, first, reverse[0], "at_end")
+    return ds.sort([first, second], reverse=reverse)
+
+
 def op_flatten_indices(ds, m, data):
     keep = data.draw(st.booleans(), label="keep_in_memory")
     out = ds.flatten_indices(keep_in_memory=keep)
@@ -226,7 +248,7 @@ def op_filter(ds, m, data):
 
 OPS = [op_select, op_shuffle, op_sort, op_shard, op_skip, op_take, op_rename, op_remove, op_select_columns,
        op_add_column, op_add_item, op_cast_float, op_concat_self, op_concat_columns, op_flatten_indices,
-       op_split, op_filter]
+       op_split, op_filter, op_interleave_self, op_sort_two]
 
 row_strategy = st.fixed_dictionaries({"i": ints, "s": strs, "f": floats})
 

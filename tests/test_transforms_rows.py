@@ -10,7 +10,7 @@ import pytest
 import arrowdata
 from arrowdata import Dataset, DatasetDict
 from arrowdata.errors import ArrowDataError, CorruptFileError
-from arrowdata.features import ClassLabel, Features, Value
+from arrowdata.features import ClassLabel, Value
 from arrowdata.transforms.derive import ColumnNotFoundError, InvalidArgumentError
 
 hf = pytest.importorskip("datasets")
@@ -302,3 +302,42 @@ def test_shuffled_dataset_pickles_by_path(tmp_path):
     ds = arrowdata.load_from_disk(str(tmp_path / "d")).shuffle(seed=3)
     back = pickle.loads(pickle.dumps(ds))
     assert back["x"] == ds["x"] and back.fingerprint == ds.fingerprint
+
+
+def test_concatenated_memory_mapped_datasets_pickle_correctly(tmp_path):
+    import pickle
+
+    Dataset.from_dict({"x": [1, 2], "y": ["a", "b"]}).save_to_disk(str(tmp_path / "a"))
+    Dataset.from_dict({"y": ["c"], "x": [3]}).save_to_disk(str(tmp_path / "b"))
+    Dataset.from_dict({"x": [4], "y": ["d"]}).save_to_disk(str(tmp_path / "c"))
+    a, b, c = (arrowdata.load_from_disk(str(tmp_path / k)) for k in "abc")
+    same_layout = arrowdata.concatenate_datasets([a.shuffle(seed=1), c])
+    assert same_layout._data_files == a._data_files + c._data_files
+    reordered = arrowdata.concatenate_datasets([a, b])
+    for ds in (same_layout, reordered):
+        back = pickle.loads(pickle.dumps(ds))
+        assert back[:] == ds[:] and back.column_names == ds.column_names
+
+
+_CONCURRENT_FLATTEN = """
+import sys, arrowdata
+ds = arrowdata.load_from_disk(sys.argv[1]).shuffle(seed=5)
+flat = ds.flatten_indices()
+assert flat['x'] == ds['x'], 'wrong rows'
+print(flat._data_files[0])
+"""
+
+
+def test_concurrent_flatten_indices_write_one_entry(tmp_path, _isolated_cache):
+    import subprocess
+    import sys
+
+    Dataset.from_dict({"x": list(range(3000)), "t": ["v" * 50] * 3000}).save_to_disk(str(tmp_path / "d"))
+    env = dict(os.environ, ARROWDATA_CACHE=str(_isolated_cache))
+    procs = [subprocess.Popen([sys.executable, "-c", _CONCURRENT_FLATTEN, str(tmp_path / "d")], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [o[1][-500:] for o in outs]
+    assert len({o[0].strip() for o in outs}) == 1
+    files = os.listdir(os.path.join(str(_isolated_cache), "transforms"))
+    assert len([f for f in files if f.endswith(".arrow")]) == 1 and not [f for f in files if ".tmp-" in f]

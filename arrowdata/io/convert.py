@@ -144,7 +144,7 @@ def _convert_once(builder: Builder, files: Sequence[DataFile], tmp: Path, *, tar
                         writer = _ShardedWriter(tmp, _with_features_metadata(schema), max_shard_size)
                     writer.write(table)
                     bar.n = done_bytes + f.bytes_read()
-                    bar.set_postfix(file=f.name, rows=writer.num_rows, refresh=False)
+                    bar.set_postfix(file=f.name, rows=f"{writer.num_rows:,}", refresh=False)
                     bar.refresh()
             except (ArrowDataError, SchemaWidening):
                 raise

@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import MutableMapping
+from itertools import repeat
 from typing import Any, Iterator
 
 import pyarrow as pa
@@ -97,11 +98,19 @@ class LazyBatch(_LazyColumns):
 class _RowSource:
     """What the rows of one batch share: the table, its decoded columns, and which columns are hot."""
 
-    __slots__ = ("table", "decoded", "hot")
+    __slots__ = ("table", "decoded", "hot", "rows", "_index")
 
     def __init__(self, table: pa.Table, hot: set[str]) -> None:
         self.table, self.hot = table, hot
         self.decoded: dict[str, list] = {}
+        self.rows: list = []
+        self._index: dict[int, int] | None = None
+
+    def position(self, row: "LazyRow") -> int:
+        """The row's index in its batch; built on first need, so creating rows stores nothing per row."""
+        if self._index is None:
+            self._index = {id(r): i for i, r in enumerate(self.rows)}
+        return self._index[id(row)]
 
     def column(self, key: str) -> list:
         col = self.decoded.get(key)
@@ -119,11 +128,13 @@ class LazyRow(dict):
     at dict speed and never decodes ``text``. Iteration and ``len`` see every column.
     """
 
-    __slots__ = ("_src", "_i")
+    # Each batch gets a subclass whose class attribute ``_src`` is the batch's _RowSource: a row
+    # is then created as fast as a plain dict, with no per-row attribute.
+    _src: _RowSource
 
     def __missing__(self, key: str) -> Any:
         src = self._src
-        value = src.column(key)[self._i]
+        value = src.column(key)[src.position(self)]
         src.hot.add(key)
         dict.__setitem__(self, key, value)
         return value
@@ -161,7 +172,8 @@ class LazyRow(dict):
 
     def written(self) -> dict[str, Any]:
         """What the function set: new keys, and columns given a different object than they had."""
-        src, i = self._src, self._i
+        src = self._src
+        i = src.position(self)
         out = {}
         for key, value in dict.items(self):
             col = src.decoded.get(key)
@@ -198,11 +210,9 @@ def format_rows(table: pa.Table, input_columns: list[str] | None = None, hot: se
     src = _RowSource(table, hot if hot is not None else set())
     names = [n for n in table.column_names if n in src.hot]
     columns = [src.column(n) for n in names]
-    rows = []
-    append = rows.append
-    for i, values in enumerate(zip(*columns) if columns else ((),) * table.num_rows):
-        row = LazyRow(zip(names, values))
-        row._src = src
-        row._i = i
-        append(row)
-    return rows
+    row_type = type("LazyRow", (LazyRow,), {"_src": src})
+    if columns:
+        src.rows = list(map(row_type, map(zip, repeat(names), zip(*columns))))  # all C-level loops
+    else:
+        src.rows = [row_type() for _ in range(table.num_rows)]
+    return src.rows

@@ -107,8 +107,11 @@ def _concat_rows(dsets: list["Dataset"], info: "DatasetInfo | None", split: str 
             parts.append((np.arange(t.num_rows, dtype=np.int64) if pos is None else pos) + offset)
             offset += t.num_rows
         indices = pa.array(np.concatenate(parts).astype(np.uint64), pa.uint64())
-    # Pickling by path stays valid only when every part is exactly its files.
-    data_files = ([f for d in dsets for f in d._data_files] if all(d._data_files for d in dsets) else [])
+    # Pickling by path stays valid only when every part is exactly its files (columns
+    # re-ordered, or a null column cast to the common type, are not).
+    exact = all(d._data_files and t.schema.remove_metadata() == d._table.schema.remove_metadata()
+                for d, t in zip(dsets, tables))
+    data_files = [f for d in dsets for f in d._data_files] if exact else []
     fmt = _common([d._format for d in dsets])
     if fmt is None:
         logger.info("concatenate_datasets: the datasets have different formats; the result has the default format")

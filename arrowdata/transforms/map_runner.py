@@ -221,25 +221,41 @@ def _as_mask(out: Any, n: int, where: str) -> np.ndarray:
     return mask.astype(bool, copy=False)
 
 
+_POS = "__arrowdata_pos__"
+
+
+def _expression_positions(batch: pa.Table, offset: int, expression: Any) -> np.ndarray:
+    """Positions of the rows of ``batch`` where ``expression`` holds, evaluated by Arrow's scanner.
+
+    The scanner projects only the position column, so the rows that pass are never copied
+    (``Table.filter`` would materialise every column of them). It may run threads, so the
+    positions are sorted back into order.
+    """
+    import pyarrow.dataset as pds
+
+    n = batch.num_rows
+    tagged = batch.append_column(_POS, pa.array(np.arange(offset, offset + n, dtype=np.uint64)))
+    try:
+        hit = pds.dataset(tagged).to_table(columns={_POS: pc.field(_POS)}, filter=expression,
+                                           batch_size=1 << 20).column(_POS)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, TypeError) as e:
+        raise TransformError(f"filter: cannot evaluate expression {expression} on columns "
+                             f"{batch.column_names} ({e})") from e
+    return np.sort(hit.to_numpy())
+
+
 def run_filter(table: pa.Table, indices: pa.Array | None, start: int, stop: int, spec: MapSpec,
                rank: int | None = None, progress: Callable[[int], None] | None = None) -> np.ndarray:
     """The logical positions in ``[start, stop)`` that pass the predicate, ascending, as uint64."""
     kept: list[np.ndarray] = []
     hot: set[str] = set()
     if spec.expression is not None:
-        for offset, batch in iter_batches(table, indices, start, stop, EXPRESSION_READ_SIZE):
-            # Positions travel through Arrow's filter as a column; sorting restores order should
-            # the engine run threads.
-            n = batch.num_rows
-            tagged = batch.append_column("__arrowdata_pos__", pa.array(np.arange(offset, offset + n, dtype=np.uint64)))
-            try:
-                hit = tagged.filter(spec.expression).column("__arrowdata_pos__")
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as e:
-                raise TransformError(f"filter: cannot evaluate expression {spec.expression} on columns "
-                                     f"{batch.column_names} ({e})") from e
-            kept.append(np.sort(hit.to_numpy()))
+        # Without indices a range is a zero-copy slice, so the whole range goes to Arrow at once.
+        step = EXPRESSION_READ_SIZE if indices is not None else max(stop - start, 1)
+        for offset, batch in iter_batches(table, indices, start, stop, step):
+            kept.append(_expression_positions(batch, offset, spec.expression))
             if progress is not None:
-                progress(n)
+                progress(batch.num_rows)
     else:
         size = spec.batch_size if spec.batched and spec.batch_size and spec.batch_size > 0 else (
             ROW_READ_SIZE if not spec.batched else max(stop - start, 1))

@@ -113,8 +113,17 @@ def merge(inputs: pa.Table, output: pa.Table | None, remove_columns: list[str], 
     return pa.Table.from_arrays(columns, names=names)
 
 
+#: Small output batches are gathered into record batches of about this size before writing: a
+#: cache hit reads one header per record batch, so fewer, larger batches keep hits cheap at any
+#: size, while memory stays bounded by this much.
+TARGET_BATCH_BYTES = 16 << 20
+
+
 class OutputSink:
     """Collects merged batches into a file (``path``) or in memory (``path=None``).
+
+    Written record batches hold at least the rows of one function output and are grown up
+    to :data:`TARGET_BATCH_BYTES` from consecutive small outputs.
 
     The schema is fixed by the first batch; a later batch whose types differ (e.g. a
     column that was all ``None`` at first) is cast to it, or, when that fails, the
@@ -129,6 +138,8 @@ class OutputSink:
         self.returned_columns: set[str] = set()
         self._writer: ArrowWriter | None = None
         self._tables: list[pa.Table] = []
+        self._pending: list[pa.Table] = []
+        self._pending_bytes = 0
         self._schema: pa.Schema | None = None
 
     @property
@@ -151,10 +162,20 @@ class OutputSink:
                 table = table.cast(self._schema)
         table = table.replace_schema_metadata(self._schema.metadata)
         if self._writer is not None:
-            self._writer.write(table)
+            self._pending.append(table)
+            self._pending_bytes += table.nbytes
+            if self._pending_bytes >= TARGET_BATCH_BYTES:
+                self._flush()
         else:
             self._tables.append(table)
         self.num_rows += table.num_rows
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        table = self._pending[0] if len(self._pending) == 1 else pa.concat_tables(self._pending)
+        self._writer.write(table.combine_chunks() if len(self._pending) > 1 else table)
+        self._pending, self._pending_bytes = [], 0
 
     def _start(self, schema: pa.Schema) -> None:
         meta = {**(schema.metadata or {}), **(self.metadata or {})}
@@ -174,6 +195,7 @@ class OutputSink:
         if self._writer is None:
             self._tables = [t.cast(wider) for t in self._tables]
             return
+        self._pending = [t.cast(wider) for t in self._pending]
         # Rare: copy what is on disk so far under the wider schema, batch by batch.
         done = self._writer.close()
         self._writer = ArrowWriter(self.path, schema=wider)
@@ -186,10 +208,12 @@ class OutputSink:
         if self._schema is None:
             return None
         if self._writer is not None:
+            self._flush()
             return self._writer.close()
         return pa.concat_tables(self._tables) if self._tables else self._schema.empty_table()
 
     def abort(self) -> None:
+        self._pending = []
         if self._writer is not None:
             self._writer.abort()
         self._tables = []

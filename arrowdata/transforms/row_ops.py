@@ -19,8 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import gather
-from .derive import (InvalidArgumentError, as_name_list, check_columns, digest, logical_len, new_fingerprint,
-                     physical_positions, with_positions)
+from .derive import InvalidArgumentError, as_name_list, check_columns, digest, logical_len
+from .derive import new_fingerprint as derived_fingerprint  # methods take a `new_fingerprint` argument
+from .derive import physical_positions, with_positions
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..dataset import Dataset, DatasetDict
@@ -328,7 +329,7 @@ class RowOps:
 
         if self._indices is None and not keep_in_memory:
             return self
-        fingerprint = new_fingerprint or new_fingerprint_of(self, "flatten_indices", {})
+        fingerprint = derived_fingerprint(self, "flatten_indices", {}, new_fingerprint)
         return materialize(self, fingerprint, keep_in_memory=keep_in_memory, cache_file_name=cache_file_name,
                            writer_batch_size=writer_batch_size or 1000)
 
@@ -340,10 +341,6 @@ def _dataset_dict(splits: dict[str, "Dataset"]) -> "DatasetDict":
     except ImportError:  # pragma: no cover - layout fallback
         from .. import DatasetDict
     return DatasetDict(splits)
-
-
-def new_fingerprint_of(ds: "Dataset", op: str, args: dict[str, Any]) -> str:
-    return new_fingerprint(ds, op, args)
 
 
 def _sortable(arrow_type: pa.DataType) -> bool:

@@ -29,7 +29,7 @@ def _approximate_mode(class_counts: np.ndarray, n_draws: int, rng: np.random.Gen
         for value in np.sort(np.unique(remainder))[::-1]:
             (tied,) = np.where(remainder == value)
             now = min(len(tied), missing)
-            counts[tied[:now]] += 1
+            counts[rng.choice(tied, size=now, replace=False)] += 1
             missing -= now
             if missing == 0:
                 break
@@ -58,11 +58,12 @@ def stratified_split(labels: np.ndarray, n_train: int, n_test: int,
     by_class = np.split(np.argsort(label_ids, kind="mergesort"), np.cumsum(class_counts)[:-1])
     train_counts = _approximate_mode(class_counts, n_train, rng)
     test_counts = _approximate_mode(class_counts - train_counts, n_test, rng)
-    train: list[int] = []
-    test: list[int] = []
+    train: list[np.ndarray] = []
+    test: list[np.ndarray] = []
     for i in range(n_classes):
         rows = by_class[i].take(rng.permutation(class_counts[i]), mode="clip")
-        train.extend(rows[:train_counts[i]])
-        test.extend(rows[train_counts[i]:train_counts[i] + test_counts[i]])
-    return (np.asarray(rng.permutation(np.asarray(train, dtype=np.int64)), dtype=np.int64),
-            np.asarray(rng.permutation(np.asarray(test, dtype=np.int64)), dtype=np.int64))
+        train.append(rows[:train_counts[i]])
+        test.append(rows[train_counts[i]:train_counts[i] + test_counts[i]])
+    # The final shuffles draw from the generator exactly as scikit-learn's do (same length, same order).
+    return (rng.permutation(np.concatenate(train).astype(np.int64)),
+            rng.permutation(np.concatenate(test).astype(np.int64)))

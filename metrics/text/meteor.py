@@ -26,6 +26,7 @@ Example:
 """
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any, Callable, Sequence
 
@@ -151,10 +152,18 @@ def meteor_sentence(hypothesis: Sequence[str], references: Sequence[Sequence[str
 
 # --- tokenizers for string input (a registry: name -> str -> tokens) -----------------------------
 
-def _nltk_treebank(text: str) -> list[str]:
-    from nltk.tokenize import NLTKWordTokenizer
+@functools.lru_cache(maxsize=1)
+def _treebank_tokenizer() -> Callable[[str], list[str]]:
+    try:
+        from nltk.tokenize import NLTKWordTokenizer
+    except ImportError:
+        raise v.MetricInputError("tokenizer='treebank' needs nltk (pip install nltk); "
+                                 "tokenizer='whitespace' needs nothing") from None
+    return NLTKWordTokenizer().tokenize
 
-    return NLTKWordTokenizer().tokenize(text)
+
+def _nltk_treebank(text: str) -> list[str]:
+    return _treebank_tokenizer()(text)
 
 
 def _nltk_word_tokenize(text: str) -> list[str]:

@@ -8,7 +8,7 @@ ties). The corpus score is the plain mean of the per-example values: determinist
 available with ``bootstrap=True``; with the same seed it reproduces rouge-score's
 ``BootstrapAggregator`` after ``np.random.seed(seed)``.
 
-How it is fast: the whole corpus is tokenized in one regex pass and hashed to int ids by
+How it is fast: the whole corpus is tokenized in one byte-translation pass and hashed to int ids by
 Arrow; n-gram overlaps are multiset intersections done with numpy sorts; LCS lengths come
 from rapidfuzz (C++); rougeLsum's union-LCS alignment is a numpy DP batched over sentence
 pairs (:mod:`metrics.text.rouge_lcs`).

@@ -74,7 +74,7 @@ class TokenizedCorpus:
 
 
 def tokenize_corpus(texts: list[str], use_stemmer: bool = False) -> TokenizedCorpus:
-    """Tokenize ``texts`` as rouge-score does, all in one regex pass and one hash pass."""
+    """Tokenize ``texts`` as rouge-score does, in one byte-translation pass and one Arrow hash pass."""
     n_docs = len(texts)
     if not n_docs:
         z = np.zeros(1, dtype=np.int64)
