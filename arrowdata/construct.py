@@ -241,10 +241,11 @@ def from_arrow(cls: type, table: pa.Table | pa.RecordBatch | Sequence[pa.RecordB
 
 
 def from_file(cls: type, filename: str | os.PathLike, info: DatasetInfo | None = None, split: str | None = None,
-              in_memory: bool = False, verify: bool | None = None) -> Any:
+              in_memory: bool = False, verify: bool | None = None, fingerprint: str | None = None) -> Any:
     """A dataset memory-mapped from one ``.arrow`` file (IPC stream or file format).
 
-    ``verify`` as in :func:`arrowdata.load_from_disk` (full check of files up to 256 MB by default).
+    ``verify`` as in :func:`arrowdata.load_from_disk` (offsets checked up to 1 GB by default);
+    ``fingerprint`` defaults to a content hash of the file's data.
 
     Example:
         >>> from arrowdata import Dataset
@@ -258,7 +259,7 @@ def from_file(cls: type, filename: str | os.PathLike, info: DatasetInfo | None =
     table = open_arrow_files([path], verify=verify)
     if in_memory:
         table = _copy_to_memory(table)
-    ds = _make(cls, table, info, split)
+    ds = _make(cls, table, info, split, fingerprint)
     return ds if in_memory else ds._replace(data_files=[path])
 
 
@@ -315,7 +316,7 @@ def from_generator(cls: type, generator: Callable[..., Iterable[Mapping[str, Any
         path = os.path.join(root, "generated", f"{key}.arrow")
         if config.is_caching_enabled() and os.path.exists(path):
             logger.info("from_generator: reusing %s", path)
-            return from_file(cls, path, info=info, split=split, in_memory=keep_in_memory)
+            return from_file(cls, path, info=info, split=split, in_memory=keep_in_memory, fingerprint=key)
     else:
         from .fingerprint import random_fingerprint
 
@@ -354,7 +355,7 @@ def from_generator(cls: type, generator: Callable[..., Iterable[Mapping[str, Any
     except BaseException:
         writer.abort()
         raise
-    return from_file(cls, path, info=info, split=split, in_memory=keep_in_memory)
+    return from_file(cls, path, info=info, split=split, in_memory=keep_in_memory, fingerprint=key)
 
 
 def _conform(table: pa.Table, schema: pa.Schema, len_before: int) -> pa.Table:

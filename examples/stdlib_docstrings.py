@@ -44,7 +44,9 @@ def _first_paragraph(doc: str | None) -> str | None:
 def _members(module) -> list:
     found = []
     for name, obj in vars(module).items():
-        if name.startswith("_") or getattr(obj, "__module__", module.__name__) != module.__name__:
+        # Only functions and classes defined here: submodules and constants would make the set
+        # depend on what else happens to be imported.
+        if name.startswith("_") or not callable(obj) or getattr(obj, "__module__", None) != module.__name__:
             continue
         found.append(obj)
         if inspect.isclass(obj):

@@ -26,7 +26,6 @@ import pyarrow as pa
 from .errors import LoaderError
 from .numpy_loader import BatchBuilder, NumpyLoader
 from .padding import PaddingCollator, column_kind, list_offsets_values
-from .sampling import SamplingConfig
 
 logger = logging.getLogger(__name__)
 
@@ -257,9 +256,6 @@ def to_tf_dataset(dataset: Any, columns: str | Sequence[str] | None = None,
     import tensorflow as tf
 
     labels = _as_list(label_cols)
-    sampling = SamplingConfig(batch_size=batch_size, shuffle=shuffle, seed=seed, drop_last=drop_remainder,
-                              group_by_length=group_by_length, mega_batch_mult=mega_batch_mult,
-                              rank=rank, world_size=world_size)
     collator = PaddingCollator(pad_token_id=pad_token_id, pad_values=pad_values or {}, max_length=max_length,
                                pad_to_multiple_of=pad_to_multiple_of, padding=padding, padding_side=padding_side,
                                truncation_side=truncation_side, dtypes=dtypes or {}, rename=rename,
@@ -279,7 +275,7 @@ def to_tf_dataset(dataset: Any, columns: str | Sequence[str] | None = None,
     epochs = _EpochCounter()
 
     if collate_fn is not None:
-        ds = _generator_dataset(builder, epochs, sampling, output_signature)
+        ds = _generator_dataset(builder, epochs, output_signature)
     elif not pad_in_graph:
         plan = _GraphPlan(schema, sources + [s for s in label_sources if s not in sources], collator)
         collator.columns = builder.columns = plan.sources
@@ -344,8 +340,7 @@ class _EpochCounter:
         return self.epoch
 
 
-def _generator_dataset(builder: BatchBuilder, epochs: _EpochCounter, sampling: SamplingConfig,
-                       output_signature: Any) -> Any:
+def _generator_dataset(builder: BatchBuilder, epochs: _EpochCounter, output_signature: Any) -> Any:
     import tensorflow as tf
 
     def batches() -> Iterator[dict[str, np.ndarray]]:

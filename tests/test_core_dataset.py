@@ -94,6 +94,7 @@ def test_from_generator_streams_and_reuses_cache(tmp_path):
     before = os.stat(path).st_ino, os.stat(path).st_mtime_ns
     again = Dataset.from_generator(_gen_rows, gen_kwargs={"n": 2500})
     assert again.cache_files == ds.cache_files and (os.stat(path).st_ino, os.stat(path).st_mtime_ns) == before
+    assert again.fingerprint == ds.fingerprint
     other = Dataset.from_generator(_gen_rows, gen_kwargs={"n": 3})
     assert other["i"] == [0, 1, 2] and other.cache_files != ds.cache_files
     arrowdata.disable_caching()

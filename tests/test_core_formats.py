@@ -189,3 +189,44 @@ def test_iterated_rows_equal_indexed_rows(ds, fmt):
                 assert got == want
             else:
                 np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+
+
+def _as_lists(x):
+    """NumPy output back to nested Python lists, for comparison with the source values."""
+    if isinstance(x, np.ndarray):
+        return [_as_lists(v) for v in x] if x.dtype == object or x.ndim > 0 else x.item()
+    return x.item() if isinstance(x, np.generic) else x
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_leaf = st.integers(-1000, 1000)
+_nested = st.recursive(st.lists(_leaf, max_size=4), lambda inner: st.lists(inner, max_size=3), max_leaves=20)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(_nested, min_size=1, max_size=8), with_null=st.booleans())
+def test_numpy_conversion_matches_python(values, with_null):
+    from arrowdata.formatting.arrays import to_numpy
+
+    try:
+        array = pa.array(values + ([None] if with_null else []))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return  # mixed nesting depths are not one Arrow type
+    got = to_numpy(array)
+    assert len(got) == len(array)
+    assert [_as_lists(v) for v in got] == array.to_pylist()
+
+
+@settings(max_examples=25, deadline=None)
+@given(values=st.lists(_nested, min_size=1, max_size=6))
+def test_tensorflow_ragged_matches_python(values):
+    tf = pytest.importorskip("tensorflow")
+    try:
+        table = pa.table({"v": pa.array(values)})
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return
+    out = Dataset.from_arrow(table).with_format("tf")["v"]
+    got = out.to_list() if isinstance(out, tf.RaggedTensor) else out.numpy().tolist()
+    assert got == values

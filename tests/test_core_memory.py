@@ -80,3 +80,40 @@ def test_open_and_full_pass_keep_rss_anon_flat(big_folder, mode):
     warm = r["samples"][1] if len(r["samples"]) > 1 else r["opened"]
     assert max(r["samples"] + [r["after"]]) - warm <= 10, r  # a full pass does not grow it
     assert r["after"] - r["before"] <= 40, r
+
+
+GEN_CHILD = textwrap.dedent("""
+    import json
+    import arrowdata
+
+    def rss_anon_mb():
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1]) / 1024
+
+    samples = []
+
+    def gen(n):
+        text = "lorem ipsum dolor sit amet " * 12
+        for i in range(n):
+            if i % 20000 == 0:
+                samples.append(rss_anon_mb())
+            yield {"i": i, "text": text}
+
+    ds = arrowdata.Dataset.from_generator(gen, gen_kwargs={"n": 300_000}, writer_batch_size=2000)
+    print(json.dumps({"samples": samples, "rows": len(ds), "bytes": ds.data.nbytes}))
+""")
+
+
+def test_from_generator_memory_is_bounded(tmp_path):
+    import os
+
+    env = dict(os.environ, ARROWDATA_CACHE=str(tmp_path))
+    proc = subprocess.run([sys.executable, "-c", GEN_CHILD], capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert r["rows"] == 300_000 and r["bytes"] > 90e6
+    warm = r["samples"][1]
+    # ~100 MB went through; memory holds a writer batch, not the data
+    assert max(r["samples"]) - warm <= 20, r["samples"]

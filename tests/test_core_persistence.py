@@ -226,3 +226,29 @@ def test_from_file_opens_arrow_file_format(tmp_path):
         w.write_table(table)
     ds = Dataset.from_file(tmp_path / "f.arrow")
     assert ds["a"] == [1, 2, 3] and ds.cache_files[0]["filename"].endswith("f.arrow")
+
+
+
+
+def test_random_rows_round_trip_and_open_in_hf(tmp_path_factory):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    row = st.fixed_dictionaries({
+        "i": st.one_of(st.none(), st.integers(-2**63, 2**63 - 1)),
+        "s": st.one_of(st.none(), st.text(max_size=12)),
+        "b": st.binary(max_size=6),
+        "l": st.lists(st.one_of(st.none(), st.floats(allow_nan=False)), max_size=4),
+        "d": st.fixed_dictionaries({"x": st.booleans(), "y": st.lists(st.text(max_size=3), max_size=3)}),
+    })
+
+    @settings(max_examples=15, deadline=None)
+    @given(rows=st.lists(row, min_size=1, max_size=30), shards=st.integers(1, 3))
+    def check(rows, shards):
+        folder = tmp_path_factory.mktemp("rt") / "d"
+        ds = Dataset.from_list(rows)
+        ds.save_to_disk(folder, num_shards=min(shards, len(rows)))
+        assert load_from_disk(folder).to_list() == rows
+        assert hf.load_from_disk(str(folder)).to_list() == rows
+
+    check()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -13,8 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import arrowdata
-from arrowdata.errors import (ArrowDataError, CastError, CorruptFileError, DataFileError, SchemaMismatchError,
+from arrowdata.errors import (ArrowDataError, CastError, CorruptFileError, DataFileError,
                               UnknownNameError)
 from arrowdata.features import ClassLabel, Features, Value
 from arrowdata.io import load_dataset
@@ -172,7 +170,6 @@ def test_json_array_malformed_names_line(tmp_path):
     assert e.value.line == 3
 
 
-_json_value = st.one_of(st.none(), st.integers(-2**53, 2**53), st.text(max_size=10))
 
 
 @HYP
@@ -236,7 +233,6 @@ def test_parquet_and_columns_option(tmp_path):
     p = str(tmp_path / "a.parquet")
     pq.write_table(t, p, row_group_size=128)
     ds = load_dataset("parquet", data_files=p, batch_size=100, progress=False)
-    assert ds.data.select(["a", "b", "l"]).equals(t.cast(ds.data.schema)) or ds.to_list() == t.to_pylist()
     assert ds.to_list() == t.to_pylist()
     assert load_dataset("parquet", data_files=p, columns=["b"], progress=False).column_names == ["b"]
     with pytest.raises(DataFileError, match="'zz'"):
@@ -298,5 +294,6 @@ def test_unknown_option_is_named(tmp_path):
 def test_builder_inferred_from_path(tmp_path):
     p = _write(tmp_path / "a.jsonl", '{"a": 1}\n')
     assert load_dataset(p, progress=False).to_list() == [{"a": 1}]
-    assert isinstance(UnknownNameError("x", "y", []), ArrowDataError)
-    assert not math.isnan(1.0)
+    with pytest.raises(UnknownNameError, match="builder for files like") as e:
+        load_dataset(_write(tmp_path / "a.bin", b"\x00"), progress=False)
+    assert isinstance(e.value, ArrowDataError)

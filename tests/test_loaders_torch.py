@@ -210,3 +210,24 @@ def test_bad_loader_arguments():
         TorchLoader(_table(), batch_size=4, read_ahead=0)
     with pytest.raises(LoaderError, match="dataset must be"):
         TorchLoader([1, 2, 3], batch_size=4)
+
+
+def test_memory_mapped_shuffled_dataset_with_workers(tmp_path):
+    """An arrowdata Dataset on disk, shuffled and selected (indices), read by 2 workers that re-open it."""
+    import arrowdata
+
+    table = _table(150)
+    arrowdata.Dataset.from_dict(table.to_pydict()).save_to_disk(str(tmp_path / "ds"))
+    ds = arrowdata.load_from_disk(str(tmp_path / "ds")).shuffle(seed=3).select(range(0, 150, 2))
+    assert ds._indices is not None and ds._data_files  # the gathered, memory-mapped path
+    rows = [ds[i] for i in range(len(ds))]  # the plain-Python model of what the loader must output
+    got = [_key(b) for b in TorchLoader(ds, batch_size=16, num_workers=2, read_ahead=1)]
+    assert got == [_key(b) for b in TorchLoader(ds, batch_size=16)]
+    flat_idx = [i for b in got for i in b["idx"]]
+    assert flat_idx == [r["idx"] for r in rows]
+    first = got[0]
+    for j, row in enumerate(rows[:16]):
+        n = len(row["input_ids"])
+        assert first["input_ids"][j][:n] == row["input_ids"] and set(first["input_ids"][j][n:]) <= {0}
+        assert first["attention_mask"][j] == [1] * n + [0] * (len(first["input_ids"][j]) - n)
+        assert first["labels"][j] == row["label"]

@@ -96,3 +96,14 @@ def test_ter_empty_references_and_hypotheses():
     assert metrics.load("ter").compute(predictions=["", "a"], references=["", ""])["score"] == 100.0
     assert metrics.load("ter").compute(predictions=[""], references=[""])["score"] == 0.0
     assert metrics.load("ter").compute(predictions=[], references=[])["score"] == 0.0
+
+
+def test_edits_without_rapidfuzz_are_the_same(monkeypatch):
+    import metrics.text.ter_align as ta
+
+    monkeypatch.setattr(ta, "_levenshtein", lambda: None)
+    rng = random.Random(11)
+    for _ in range(60):
+        hyp = [str(rng.randrange(4)) for _ in range(rng.randint(0, 18))]
+        ref = [str(rng.randrange(4)) for _ in range(rng.randint(0, 18))]
+        assert ta.ter_edits(hyp, ref) == translation_edit_rate(hyp, ref)[0]

@@ -82,12 +82,13 @@ def test_summary_level_lcs_union_and_clipping():
     assert rouge_scores(["a\nb a"], ["a b a"], ["rougeLsum"])["rougeLsum"][0].tolist() == [2 / 3, 2 / 3, 2 / 3]
 
 
-def test_lcs_positions_match_rouge_score_backtrack():
+@pytest.mark.parametrize("longest", [15, 64, 90])  # up to 64 candidate tokens: bit-parallel rows; beyond: full table
+def test_lcs_positions_match_rouge_score_backtrack(longest):
     from metrics.text.rouge_lcs import lcs_positions
 
-    rng = random.Random(3)
-    refs = [[rng.randrange(4) for _ in range(rng.randint(1, 15))] for _ in range(300)]
-    cands = [[rng.randrange(4) for _ in range(rng.randint(1, 15))] for _ in range(300)]
+    rng = random.Random(longest)
+    refs = [[rng.randrange(4) for _ in range(rng.randint(1, longest))] for _ in range(300)]
+    cands = [[rng.randrange(4) for _ in range(rng.randint(1, longest))] for _ in range(300)]
     ref_off = np.cumsum([0] + [len(r) for r in refs])
     cand_off = np.cumsum([0] + [len(c) for c in cands])
     mark = lcs_positions(np.concatenate(refs), ref_off, np.concatenate(cands), cand_off,

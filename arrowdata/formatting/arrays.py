@@ -81,14 +81,18 @@ def to_numpy(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 def _ragged_to_numpy(array: pa.Array) -> np.ndarray:
     out = np.empty(len(array), dtype=object)
+    if len(array) == 0:
+        return out
     if array.null_count:
         for i in range(len(array)):
             out[i] = None if not array[i].is_valid else to_numpy(array[i].values)
         return out
     offsets = _offsets(array)
-    flat = array.flatten()
-    for i in range(len(array)):
-        out[i] = to_numpy(flat.slice(int(offsets[i]), int(offsets[i + 1] - offsets[i])))
+    # One conversion of all values, then views cut at the offsets (no per-row Arrow objects).
+    values = to_numpy(array.flatten())
+    # Item by item: a slice assignment would let NumPy fuse equal-length parts into a 2-D array.
+    for i, part in enumerate(np.split(values, offsets[1:-1]) if len(array) > 1 else [values]):
+        out[i] = part
     return out
 
 

@@ -26,6 +26,8 @@ class TensorFlowFormatter(Formatter):
 
         if arr.dtype.kind in "mM":
             arr = arr.view(np.int64)
+        if arr.dtype == object and arr.size == 0:
+            return tf.zeros(arr.shape)  # empty lists of unknown type (Arrow null)
         if arr.dtype == object:
             # Strings/bytes become tf.string; anything else (structs) stays Python.
             if all(isinstance(x, (str, bytes)) for x in arr):

@@ -67,15 +67,17 @@ class _ShardedWriter:
         self.num_bytes += table.nbytes
         # A table larger than the room left in the shard is cut by its average row size, so
         # shards stay near max_shard_size whatever block size the reader produced.
-        while table.num_rows:
+        # (a counter, not table.num_rows: pyarrow keeps num_rows when slicing a zero-column table)
+        start, remaining = 0, table.num_rows
+        per_row = max(1, table.nbytes // max(1, table.num_rows))
+        while remaining:
             if self.writer is None:
                 self.writer = ArrowWriter(self.folder / f"shard-{len(self.done):05d}.arrow", schema=self.schema)
             room = self.max_shard_size - self.writer.num_bytes
-            per_row = max(1, table.nbytes // table.num_rows)
-            take = table.num_rows if table.nbytes <= room else max(1, room // per_row)
-            self.writer.write(table.slice(0, take))
-            table = table.slice(take)
-            if self.writer.num_bytes >= self.max_shard_size or table.num_rows:
+            take = remaining if remaining * per_row <= room else max(1, room // per_row)
+            self.writer.write(table.slice(start, take) if (start, take) != (0, table.num_rows) else table)
+            start, remaining = start + take, remaining - take
+            if self.writer.num_bytes >= self.max_shard_size or remaining:
                 self.done.append(self.writer.close())
                 self.writer = None
 

@@ -104,6 +104,8 @@ def _load_split(builder: Builder, files: list[DataFile], split: str, features: A
             # never reuse a damaged entry: convert again from the source files
             logger.warning("cached conversion %s is unreadable (%s); converting again", folder, e)
             shutil.rmtree(folder, ignore_errors=True)
+    if folder.exists():  # a folder without state.json is not ours to trust (made by hand, or foreign)
+        shutil.rmtree(folder, ignore_errors=True)
     logger.info("converting %d %s file(s) for split %r into %s", len(files), builder.name, split, folder)
     convert_files(builder, files, folder, features=features, split=split, fingerprint=key,
                   max_shard_size=max_shard_size, progress=progress)

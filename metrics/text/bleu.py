@@ -40,7 +40,7 @@ def nmt_bleu_score(matches: Sequence[int], possible: Sequence[int], translation_
     Example:
         >>> r = nmt_bleu_score([3, 1], [3, 2], 3, 4)
         >>> round(r["bleu"], 6), r["precisions"], round(r["brevity_penalty"], 6)
-        (0.508133, [1.0, 0.5], 0.716531)
+        (0.506664, [1.0, 0.5], 0.716531)
     """
     order = len(matches)
     if smooth:

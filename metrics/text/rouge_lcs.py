@@ -79,16 +79,64 @@ def _mark_batch(ref_values, ref_offsets, cand_values, cand_offsets, pref, pcand,
     # different pads on each side: padding never matches anything
     ref = _padded(ref_values, ref_offsets, pref, big_m, -1)
     cand = _padded(cand_values, cand_offsets, pcand, big_n, -2)
-    batch = len(pref)
+    if big_n <= 64 and hasattr(np, "bitwise_count"):
+        _walk_back(ref, cand, m, n, ref_offsets[pref], mark, _bit_rows(ref, cand))
+    else:
+        _walk_back(ref, cand, m, n, ref_offsets[pref], mark, _table(ref, cand))
+
+
+class _BitRows:
+    """The DP table of a batch in bit-parallel form (candidates of at most 64 tokens).
+
+    Row ``i`` of every pair is one uint64 ``S_i`` (Allison-Dix / Hyyrö): ``T[i][j]`` is the number
+    of zero bits of ``S_i`` below bit ``j``. A row costs a few word operations per pair instead
+    of a pass over the row's cells.
+    """
+
+    _MASKS = np.array([(1 << j) - 1 for j in range(65)], dtype=np.uint64)
+
+    def __init__(self, rows: np.ndarray) -> None:
+        self.rows = rows  # (m + 1, pairs) uint64
+
+    def __getitem__(self, index: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+        i, j, pair = index
+        return np.bitwise_count(~self.rows[i, pair] & self._MASKS[j])
+
+
+def _bit_rows(ref: np.ndarray, cand: np.ndarray) -> _BitRows:
+    big_m, batch = ref.shape
+    # match masks: bit j of pm[i, p] says cand[j, p] == ref[i, p]
+    eq = ref[:, None, :] == cand[None, :, :]                       # (m, n, pairs)
+    packed = np.packbits(eq, axis=1, bitorder="little")            # (m, ceil(n / 8), pairs)
+    pm_bytes = np.zeros((big_m, batch, 8), dtype=np.uint8)
+    pm_bytes[:, :, :packed.shape[1]] = packed.transpose(0, 2, 1)
+    pm = pm_bytes.view("<u8")[:, :, 0]                              # (m, pairs)
+    rows = np.empty((big_m + 1, batch), dtype=np.uint64)
+    rows[0] = np.uint64(0xFFFFFFFFFFFFFFFF)
+    with np.errstate(over="ignore"):  # the carry out of bit 63 is meant to drop
+        for i in range(big_m):
+            s = rows[i]
+            u = s & pm[i]
+            rows[i + 1] = (s + u) | (s - u)
+    return _BitRows(rows)
+
+
+def _table(ref: np.ndarray, cand: np.ndarray) -> np.ndarray:
+    """The full DP table, (m + 1, n + 1, pairs), one vectorised cumulative max per row."""
+    big_m, batch = ref.shape
+    big_n = cand.shape[0]
     # pairs on the last, contiguous axis: every step below is one vector op across the batch
     table = np.zeros((big_m + 1, big_n + 1, batch), dtype=np.int16 if big_m < 32000 else np.int32)
     for i in range(1, big_m + 1):
         best = np.maximum(table[i - 1, 1:], table[i - 1, :-1] + (ref[i - 1] == cand))
         np.maximum.accumulate(best, axis=0, out=table[i, 1:])
-    # walk back from each pair's own corner (a prefix of the padded table is the real table)
+    return table
+
+
+def _walk_back(ref, cand, m, n, ref_start, mark, table) -> None:
+    """rouge-score's walk from each pair's own corner (a prefix of the padded table is the real
+    table); ``table[i, j, pairs]`` may be the array or its bit-parallel form."""
     i, j = m.copy(), n.copy()
-    cols = np.arange(batch)
-    ref_start = ref_offsets[pref]
     while True:
         active = np.flatnonzero((i > 0) & (j > 0))
         if not len(active):

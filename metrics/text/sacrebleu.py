@@ -62,9 +62,11 @@ def sacrebleu_score(counts: Sequence[int], totals: Sequence[int], sys_len: int, 
     ``use_effective_order`` only orders up to the last one with hypothesis n-grams count.
 
     Example:
-        >>> r = sacrebleu_score([3, 1, 0, 0], [3, 2, 1, 0], 3, 4)
-        >>> round(r["score"], 6), r["precisions"]
-        (30.326533, [100.0, 50.0, 50.0, 0.0])
+        >>> r = sacrebleu_score([3, 1, 0, 0], [3, 2, 1, 0], 3, 4)   # no 4-grams: score 0
+        >>> r["score"], r["precisions"]
+        (0.0, [100.0, 50.0, 50.0, 0.0])
+        >>> round(sacrebleu_score([3, 1, 0, 0], [3, 2, 1, 0], 3, 4, use_effective_order=True)["score"], 6)
+        45.138644
     """
     v.choice("smooth_method", smooth_method, list(SMOOTH_DEFAULTS))
     k = SMOOTH_DEFAULTS[smooth_method] if smooth_value is None else smooth_value

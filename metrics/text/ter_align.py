@@ -27,11 +27,14 @@ Example:
 """
 from __future__ import annotations
 
+import logging
 import math
 from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["ter_edits", "MAX_SHIFT_SIZE", "MAX_SHIFT_DIST", "BEAM_WIDTH", "MAX_SHIFT_CANDIDATES"]
 
@@ -74,14 +77,39 @@ def _band(n_h: int, n_r: int) -> tuple[tuple[tuple[int, int], ...], float]:
     return tuple(rows), excluded_min
 
 
-def _beam_rows(h: Sequence[int], r: Sequence[int], rows: Sequence[tuple[int, int]]) -> list[list[int]]:
-    """The beam-restricted DP matrix (cells outside the beam hold ``_INF``)."""
-    n_r = len(r)
+def _beam_rows(h: Sequence[int], r: Sequence[int], rows: Sequence[tuple[int, int]],
+               optimum: int | None = None) -> list[list[int]]:
+    """The beam-restricted DP matrix (cells outside the beam hold ``_INF``).
+
+    Given the beam ``optimum`` (the final distance, known from a faster exact computation),
+    only cells that can lie on an optimal path are computed: a path through ``(i, j)`` costs at
+    least ``|i - j| + |(n_h - i) - (n_r - j)|``, so with ``k = i - j`` only a diagonal band of
+    ``k`` around ``[min(0, n_h - n_r), max(0, n_h - n_r)]`` widened by half the slack can. Cells
+    on optimal paths keep their exact values, and any other cell is left at or above its true
+    value, so it can never win a comparison on the way back: the alignment is unchanged while
+    the work shrinks from the beam (~50 cells a row) to the band (a few cells a row).
+    """
+    n_h, n_r = len(h), len(r)
     prev = list(range(n_r + 1))
     out = [prev]
-    for i in range(1, len(h) + 1):
+    if optimum is None:
+        k_lo, k_hi = -n_r - 1, n_h + 1
+    else:
+        skew = n_h - n_r
+        slack = (optimum - abs(skew)) // 2
+        k_lo, k_hi = min(0, skew) - slack, max(0, skew) + slack
+    for i in range(1, n_h + 1):
         lo, hi = rows[i]
+        # j = i - k for k in [k_lo, k_hi]
+        if i - k_hi > lo:
+            lo = i - k_hi
+        if i - k_lo + 1 < hi:
+            hi = i - k_lo + 1
         cur = [_INF] * (n_r + 1)
+        if lo >= hi:
+            out.append(cur)
+            prev = cur
+            continue
         w = h[i - 1]
         if lo == 0:
             cur[0] = prev[0] + 1
@@ -161,17 +189,37 @@ class _Distance:
     """Beam-restricted edit distance to one reference, fast where provably exact."""
 
     def __init__(self, r: list[int], n_h: int) -> None:
-        from rapidfuzz.distance import Levenshtein
-
-        self._lev = Levenshtein.distance
         self.r = r
         self.rows, self.excluded_min = _band(n_h, len(r))
+        self._lev = _levenshtein()
+        if self._lev is None:  # without rapidfuzz: same numbers, slower
+            self.excluded_min = -1
 
     def __call__(self, h: list[int]) -> int:
-        d = self._lev(h, self.r)
-        if d < self.excluded_min:
-            return d
+        if self.excluded_min > 0:
+            d = self._lev(h, self.r)
+            if d < self.excluded_min:
+                return d
         return _beam_rows(h, self.r, self.rows)[-1][-1]
+
+    def matrix(self, h: list[int]) -> list[list[int]]:
+        """The DP matrix, restricted to the cells an optimal path can use when the optimum is known."""
+        if self.excluded_min > 0:
+            d = self._lev(h, self.r)
+            if d < self.excluded_min:
+                return _beam_rows(h, self.r, self.rows, d)
+        return _beam_rows(h, self.r, self.rows)
+
+
+@lru_cache(maxsize=1)
+def _levenshtein():
+    try:
+        from rapidfuzz.distance import Levenshtein
+    except ImportError:
+        logger.warning("rapidfuzz is not installed: TER falls back to a slower pure-Python edit distance "
+                       "(pip install rapidfuzz)")
+        return None
+    return Levenshtein.distance
 
 
 def _best_shift(h: list[int], r: list[int], positions: dict[int, list[int]], distance: _Distance,
@@ -182,10 +230,14 @@ def _best_shift(h: list[int], r: list[int], positions: dict[int, list[int]], dis
     best: tuple[int, int, int, int] | None = None
     best_words = h
     for start_h in range(n_h):
+        if hyp_err[min(start_h + MAX_SHIFT_SIZE, n_h)] == hyp_err[start_h]:
+            continue  # no block starting here can contain a hypothesis error: all would be skipped
         for start_r in positions.get(h[start_h], ()):
             if start_r - start_h > MAX_SHIFT_DIST:
                 break  # positions ascend: every later one is farther still
             if start_h - start_r > MAX_SHIFT_DIST:
+                continue
+            if ref_err[min(start_r + MAX_SHIFT_SIZE, n_r)] == ref_err[start_r]:
                 continue
             length = 0
             while length < MAX_SHIFT_SIZE and h[start_h + length] == r[start_r + length]:
@@ -235,7 +287,7 @@ def ter_edits(hyp: Sequence[str], ref: Sequence[str]) -> int:
     distance = _Distance(r, n_h)
     shifts = checked = 0
     while True:
-        dist = _beam_rows(h, r, distance.rows)
+        dist = distance.matrix(h)
         score = dist[-1][-1]
         align, hyp_err, ref_err = _alignment(h, r, dist)
         gain, shifted, checked = _best_shift(h, r, positions, distance, score, align, hyp_err, ref_err, checked)
