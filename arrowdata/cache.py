@@ -343,6 +343,14 @@ def clean(older_than: float | None = None, max_size: int | None = None, *, every
             remove_entry(e.fingerprint)
         if everything:
             shutil.rmtree(spill_dir(), ignore_errors=True)
+        elif older_than is not None:
+            # Spilled inputs are touched whenever a parallel step reuses them.
+            for path in spill_dir().iterdir():
+                try:
+                    if now - path.stat().st_mtime > older_than:
+                        path.unlink()
+                except FileNotFoundError:
+                    pass
     return doomed
 
 

@@ -85,6 +85,9 @@ class Dataset(MapOps, RowOps, ColumnOps, ExportOps, PersistenceOps):
                  indices: pa.Array | None = None, fingerprint: str | None = None) -> None:
         if not isinstance(table, pa.Table):
             raise TypeError(f"Dataset(table=...) takes a pyarrow.Table, got {type(table).__name__}")
+        from .table import normalize_table
+
+        table = normalize_table(table)
         self._init(table, fingerprint or table_fingerprint(table), indices, info, split, Format(), [])
 
     def _init(self, table: pa.Table, fingerprint: str, indices: pa.Array | None, info: DatasetInfo | None,
@@ -445,20 +448,22 @@ def _check_batch_size(batch_size: int) -> None:
 
 def _features_fit(features: Features | None, schema: pa.Schema) -> bool:
     """Whether ``features`` describe exactly the columns of ``schema`` (names, order and types)."""
-    from .features.inference import _matches
+    from .features.inference import matches_arrow_type
 
     if features is None or list(features) != schema.names:
         return False
-    return all(_matches(features[f.name], f.type) for f in schema)
+    return all(matches_arrow_type(features[f.name], f.type) for f in schema)
 
 
 def _features_for(table: pa.Table, stored: Features | None) -> Features:
     """Features of ``table``: the stored ones where they still fit a column, else inferred."""
-    from .features.inference import _matches
+    from .features.inference import fill_opaque, matches_arrow_type
 
     inferred = Features.from_arrow_schema(table.schema)
     if stored:
         for name in inferred:
-            if name in stored and _matches(stored[name], table.schema.field(name).type):
-                inferred[name] = stored[name]
+            if name in stored:
+                candidate = fill_opaque(stored[name], table.schema.field(name).type)
+                if matches_arrow_type(candidate, table.schema.field(name).type):
+                    inferred[name] = candidate
     return inferred

@@ -29,6 +29,8 @@ from .errors import ArrowDataError
 from .writer import temp_path_for
 
 DEFAULT_BATCH_SIZE = 10_000
+# Parquet readers work best with large row groups; aim for about this many bytes each.
+PARQUET_ROW_GROUP_BYTES = 100 << 20
 
 
 @contextlib.contextmanager
@@ -110,6 +112,11 @@ class ExportOps:
         batches = list(self.iter_arrow(DEFAULT_BATCH_SIZE))
         return pa.concat_tables(batches) if batches else self._table.slice(0, 0)
 
+    def _rows_for_bytes(self, target: int) -> int:
+        """How many rows make about ``target`` bytes (at least 1000)."""
+        per_row = self._table.nbytes / max(1, self._table.num_rows)
+        return max(1000, int(target / max(per_row, 1)))
+
     def to_pandas(self, batch_size: int | None = None, batched: bool = False) -> Any:
         """A pandas DataFrame (or, with ``batched=True``, an iterator of DataFrames).
 
@@ -162,6 +169,8 @@ class ExportOps:
                    storage_options: dict | None = None, **parquet_writer_kwargs: Any) -> int:
         """Write a Parquet file, streamed in batches; returns the number of bytes written.
 
+        Each batch is one row group: ``batch_size`` rows, by default about 100 MB of data.
+
         ``parquet_writer_kwargs`` go to ``pyarrow.parquet.ParquetWriter`` (e.g. ``compression="zstd"``).
         The features are kept in the schema metadata, so ``load_dataset("parquet")`` restores them.
 
@@ -181,8 +190,8 @@ class ExportOps:
         with _open_output(path_or_buf, "wb", storage_options) as f:
             start = f.tell() if hasattr(f, "tell") else 0
             with pq.ParquetWriter(f, schema, **parquet_writer_kwargs) as writer:
-                for table in self.iter_arrow(batch_size or DEFAULT_BATCH_SIZE):
-                    writer.write_table(table.replace_schema_metadata(schema.metadata))
+                for table in self.iter_arrow(batch_size or self._rows_for_bytes(PARQUET_ROW_GROUP_BYTES)):
+                    writer.write_table(table.replace_schema_metadata(schema.metadata), row_group_size=table.num_rows)
             return (f.tell() - start) if hasattr(f, "tell") else 0
 
     def to_json(self, path_or_buf: str | os.PathLike | IO, batch_size: int | None = None, lines: bool = True,

@@ -21,6 +21,11 @@ Here a gather is vectorized block-wise:
 block of a few tens of MB), so every source batch is visited a handful of times per
 pass instead of once per output batch.
 
+Reads that cover a good share of a table use its column indexes instead
+(:mod:`arrowdata.gather_index`: text as 16-byte views into the mapped buffers, fixed-width
+columns combined), built once per table: then a gather is one numpy take and one copy
+per column, however many record batches the table has.
+
 Example:
     >>> import pyarrow as pa
     >>> t = pa.Table.from_batches([pa.record_batch({"a": [0, 1, 2]}), pa.record_batch({"a": [3, 4]})])
@@ -36,6 +41,12 @@ import numpy as np
 import pyarrow as pa
 
 from .errors import ArrowDataError
+from .gather_index import column_indexes
+
+#: A read of at least this many rows, and of a quarter of the table or more, builds the
+#: table's column indexes (:mod:`arrowdata.gather_index`) when it has none yet: small or
+#: sparse reads never pay for a pass over every row.
+INDEX_MIN_ROWS = 2048
 
 #: Rough number of bytes gathered at once by :func:`iter_take`. Large enough that each
 #: source batch is visited rarely, small enough to stay a bounded slice of memory.
@@ -177,31 +188,56 @@ def _gather_runs(batches: list[pa.RecordBatch], offsets: np.ndarray, chunk_ids: 
     return pa.Table.from_batches(pieces, schema=schema)
 
 
+def _worth_indexing(rows_read: int, table: pa.Table) -> bool:
+    # Building reads a few bytes of every row: pay it only for reads of a good share of them.
+    return rows_read >= INDEX_MIN_ROWS and rows_read * 4 >= table.num_rows
+
+
 def take(table: pa.Table, positions: np.ndarray | Sequence[int] | pa.Array, columns: Sequence[str] | None = None,
-         *, combine: bool = True) -> pa.Table:
+         *, combine: bool = True, build_index: bool | None = None) -> pa.Table:
     """Rows ``positions`` of ``table`` in that order, optionally only ``columns``.
 
-    Vectorized block-wise (never row by row); a contiguous run is a zero-copy slice.
-    Negative positions count from the end; an out-of-range one raises :class:`GatherIndexError`.
+    Vectorized (never row by row); a contiguous run is a zero-copy slice. Negative positions
+    count from the end; an out-of-range one raises :class:`GatherIndexError`.
 
     Args:
-        table: any table, typically memory-mapped with many record batches.
+        table: any table, typically memory-mapped with many record batches. Pass the same
+            table object on every call (not a fresh ``select``): per-table indexes are cached.
         positions: integer row positions (numpy array, list, range or Arrow array).
         columns: restrict the result to these columns (read only those).
-        combine: return one chunk per column (default); ``False`` may return several
+        combine: return one chunk per gathered column (default); ``False`` may return several
             chunks when the positions are ascending, saving one copy.
+        build_index: build the table's column indexes (:mod:`arrowdata.gather_index`) if it
+            has none; default: when this read covers at least a quarter of the table.
 
     Example:
         >>> import pyarrow as pa
         >>> take(pa.table({"a": [10, 20, 30], "b": list("xyz")}), [2, 0], columns=["b"]).to_pydict()
         {'b': ['z', 'x']}
     """
+    base = table
     if columns is not None:
         table = table.select(list(columns))
     pos = as_positions(positions, table.num_rows)
     run = contiguous_run(pos)
     if run is not None:
         return table.slice(run[0], run[1])
+    if build_index is None:
+        build_index = _worth_indexing(len(pos), base)
+    indexes = column_indexes(base, table.column_names, build=build_index)
+    indexed = [name for name in table.column_names if name in indexes]
+    if not indexed:
+        return _block_take(table, pos, combine)
+    rest = [name for name in table.column_names if name not in indexes]
+    gathered = {name: indexes[name].take(pos) for name in indexed}
+    if rest:
+        others = _block_take(table.select(rest), pos, True)
+        gathered.update({name: others.column(name) for name in rest})
+    return pa.Table.from_arrays([gathered[name] for name in table.column_names], schema=table.schema)
+
+
+def _block_take(table: pa.Table, pos: np.ndarray, combine: bool) -> pa.Table:
+    """Gather validated, non-contiguous ``pos`` batch by batch (see the module docstring)."""
     batches, offsets = _layout(table)
     chunk_ids = np.searchsorted(offsets, pos, side="right") - 1
     touched = np.count_nonzero(np.bincount(chunk_ids, minlength=len(batches)))
@@ -245,9 +281,9 @@ def iter_take(table: pa.Table, positions: np.ndarray | Sequence[int] | None, bat
     """
     if batch_size is None or batch_size <= 0:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    if columns is not None:
-        table = table.select(list(columns))
     if positions is None:
+        if columns is not None:
+            table = table.select(list(columns))
         n = table.num_rows
         for start in range(0, n, batch_size):
             if drop_last_batch and start + batch_size > n:
@@ -256,9 +292,11 @@ def iter_take(table: pa.Table, positions: np.ndarray | Sequence[int] | None, bat
         return
     pos = as_positions(positions, table.num_rows)
     n = len(pos)
-    block = _rows_per_block(table, batch_size)
+    block = _rows_per_block(table if columns is None else table.select(list(columns)), batch_size)
+    build = _worth_indexing(n, table)  # judged on the whole pass, not on one block
     for block_start in range(0, n, block):
-        gathered = take(table, pos[block_start:block_start + block])
+        # The base table (not a per-call `select`) keeps the per-table indexes cached.
+        gathered = take(table, pos[block_start:block_start + block], columns, build_index=build)
         for start in range(0, gathered.num_rows, batch_size):
             if drop_last_batch and block_start + start + batch_size > n:
                 return

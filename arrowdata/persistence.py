@@ -190,9 +190,19 @@ def save_folder(writer_fn: Any, path: str | os.PathLike, storage_options: dict |
         writer_fn(staging)
         remote_tmp = _temp_sibling(fs_path)
         fs.put(staging.rstrip("/") + "/", remote_tmp, recursive=True)
+        # Object stores have no folder rename: move file by file, the JSON metadata last, so a
+        # reader that finds state.json / dataset_dict.json finds every shard it names.
+        rels = sorted((os.path.relpath(os.path.join(d, f), staging) for d, _, fs_ in os.walk(staging) for f in fs_),
+                      key=lambda r: (os.path.basename(r) in (STATE_JSON, INFO_JSON, DICT_JSON), r))
         if fs.exists(fs_path):
             fs.rm(fs_path, recursive=True)
-        fs.mv(remote_tmp, fs_path, recursive=True)
+        for rel in rels:
+            rel = rel.replace(os.sep, "/")
+            fs.mv(f"{remote_tmp}/{rel}", f"{fs_path.rstrip('/')}/{rel}")
+        try:
+            fs.rm(remote_tmp, recursive=True)
+        except FileNotFoundError:  # nothing left: object stores drop empty prefixes
+            pass
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

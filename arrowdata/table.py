@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -210,18 +210,53 @@ class _HFArrayType(pa.ExtensionType):
         return cls(len(shape), tuple(shape), dtype, storage_type)
 
 
-def to_disk_table(table: pa.Table, features: dict) -> pa.Table:
-    """``table`` as written to disk: top-level Array2D..5D columns wrapped in HF's extension types."""
+def _has_array(feature: Any) -> bool:
+    from .features.types import LargeList, List, _ArrayND
+
+    if isinstance(feature, _ArrayND):
+        return True
+    if isinstance(feature, dict):
+        return any(_has_array(v) for v in feature.values())
+    if isinstance(feature, (List, LargeList)):
+        return _has_array(feature.feature)
+    return False
+
+
+def _wrap_arrays(array: pa.Array, feature: Any) -> pa.Array:
+    """``array`` with every Array2D..5D part (at any depth) wrapped in HF's extension type."""
     from .features.types import _ArrayND
 
-    if not any(isinstance(f, _ArrayND) for f in features.values()):
+    if not _has_array(feature):
+        return array
+    mask = array.is_null() if array.null_count else None
+    if isinstance(feature, _ArrayND):
+        return pa.ExtensionArray.from_storage(_HFArrayType(feature.ndims, feature.shape, feature.dtype, array.type),
+                                              array)
+    if isinstance(feature, dict):
+        children = [_wrap_arrays(array.field(name), sub) for name, sub in feature.items()]
+        fields = [pa.field(name, child.type) for name, child in zip(feature, children)]
+        return pa.StructArray.from_arrays(children, fields=fields, mask=mask)
+    t = array.type
+    if pa.types.is_fixed_size_list(t):
+        return pa.FixedSizeListArray.from_arrays(_wrap_arrays(array.flatten(), feature.feature), t.list_size,
+                                                 mask=mask)
+    cls = pa.LargeListArray if pa.types.is_large_list(t) else pa.ListArray
+    return cls.from_arrays(array.offsets, _wrap_arrays(array.values, feature.feature), mask=mask)
+
+
+def to_disk_table(table: pa.Table, features: dict) -> pa.Table:
+    """``table`` as written to disk: Array2D..5D parts wrapped in HF's extension types, at any depth."""
+    if not any(_has_array(f) for f in features.values()):
         return table
     columns, fields = [], []
     for fld, col in zip(table.schema, table.columns):
         feat = features.get(fld.name)
-        if isinstance(feat, _ArrayND):
-            ext = _HFArrayType(feat.ndims, feat.shape, feat.dtype, col.type)
-            col = pa.chunked_array([pa.ExtensionArray.from_storage(ext, c) for c in col.chunks], type=ext)
+        if feat is not None and _has_array(feat):
+            chunks = [_wrap_arrays(c, feat) for c in col.chunks]
+            if chunks:
+                col = pa.chunked_array(chunks, type=chunks[0].type)
+            else:
+                col = pa.chunked_array([], type=_wrap_arrays(pa.array([], type=col.type), feat).type)
         columns.append(col)
         fields.append(pa.field(fld.name, col.type, fld.nullable))
     return pa.Table.from_arrays(columns, schema=pa.schema(fields, metadata=table.schema.metadata))

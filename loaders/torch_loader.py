@@ -10,11 +10,12 @@ Example:
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
 from .device import prefetch_to_device, resolve_device
+from .errors import LoaderError
 from .numpy_loader import BatchBuilder, NumpyLoader
 
 logger = logging.getLogger(__name__)
@@ -80,14 +81,13 @@ class TorchLoader(NumpyLoader):
         [torch.Size([2, 2])]
     """
 
-    def __init__(self, dataset: Any, batch_size: int = 32, columns=None, shuffle: bool = False, seed: int = 0,
+    def __init__(self, dataset: Any, batch_size: int = 32, columns: Sequence[str] | None = None,
+                 shuffle: bool = False, seed: int = 0,
                  drop_last: bool = False, *, num_workers: int = 0, pin_memory: bool = False,
                  device: Any = None, prefetch: int = 2, multiprocessing_context: Any = None,
                  **kwargs: Any) -> None:
         super().__init__(dataset, batch_size, columns, shuffle, seed, drop_last, **kwargs)
         if not isinstance(num_workers, int) or num_workers < 0:
-            from .errors import LoaderError
-
             raise LoaderError(f"num_workers must be a non-negative integer, got {num_workers!r}")
         self.num_workers = num_workers
         self.device = resolve_device(device) if device is not None else None

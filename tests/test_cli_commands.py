@@ -145,3 +145,16 @@ def test_console_script_runs(tmp_path, jsonl):
     assert r.returncode == 0, r.stderr
     r = subprocess.run(cmd + ["head", out, "-n", "1"], capture_output=True, text=True, env=env, timeout=120)
     assert json.loads(r.stdout) == ROWS[0]
+
+
+def test_converted_folder_opens_in_hf_datasets(tmp_path):
+    datasets = pytest.importorskip("datasets")
+    p = tmp_path / "a.csv"
+    p.write_text("text,label\nhi,pos\nyo,neg\n")
+    feats = arrowdata.Features({"text": arrowdata.Value("string"),
+                                "label": arrowdata.ClassLabel(names=["neg", "pos"])})
+    ds = arrowdata.load_dataset("csv", data_files=str(p), features=feats, progress=False)
+    folder = os.path.dirname(ds.cache_files[0]["filename"])
+    hf = datasets.load_from_disk(folder)
+    assert hf.to_list() == [{"text": "hi", "label": 1}, {"text": "yo", "label": 0}]
+    assert hf.features["label"].names == ["neg", "pos"]

@@ -181,6 +181,25 @@ def test_getitem_matches_python_lists(values, data):
     assert ds["w"] == words
 
 
+@settings(max_examples=40, deadline=None)
+@given(values=st.lists(st.text(max_size=5), min_size=1, max_size=40), data=st.data())
+def test_getitem_through_indices_matches_python(values, data):
+    n = len(values)
+    mapping = data.draw(st.lists(st.integers(0, n - 1), max_size=30))
+    model = [values[i] for i in mapping]
+    ds = Dataset.from_dict({"v": values})._replace(indices=pa.array(mapping, pa.uint64()))
+    assert len(ds) == len(model) and ds["v"] == model and [r["v"] for r in ds] == model
+    start, stop = data.draw(st.integers(-45, 45)), data.draw(st.integers(-45, 45))
+    step = data.draw(st.sampled_from([None, 1, 2, -1, -3]))
+    assert ds[start:stop:step]["v"] == model[start:stop:step]
+    if model:
+        picks = data.draw(st.lists(st.integers(-len(model), len(model) - 1), max_size=10))
+        assert ds[picks]["v"] == [model[i] for i in picks]
+        assert ds.with_format("numpy")[picks]["v"].tolist() == [model[i] for i in picks]
+    batches = [b["v"] for b in ds.iter(batch_size=7)]
+    assert batches == [model[i:i + 7] for i in range(0, len(model), 7)]
+
+
 @settings(max_examples=30, deadline=None)
 @given(n=st.integers(0, 50), batch_size=st.integers(1, 17), drop=st.booleans())
 def test_iter_batches_match_python(n, batch_size, drop):

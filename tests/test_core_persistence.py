@@ -53,6 +53,8 @@ COLUMNS = {
     "arr3": (Array3D(shape=(None, 2, 2), dtype="float32"), [np.ones((1, 2, 2)).tolist(), np.zeros((3, 2, 2)).tolist()]),
     "arr4": (Array4D(shape=(1, 2, 1, 2), dtype="uint8"), [np.ones((1, 2, 1, 2), int).tolist()] * 2),
     "arr5": (Array5D(shape=(1, 1, 1, 2, 2), dtype="float64"), [np.full((1, 1, 1, 2, 2), 0.5).tolist()] * 2),
+    "struct_arr": ({"m": Array2D(shape=(1, 2), dtype="int32")}, [{"m": [[1, 2]]}, None]),
+    "list_arr": (List(Array2D(shape=(1, 2), dtype="int16")), [[[[3, 4]], [[5, 6]]], []]),
     "nested": ({"x": Value("string"), "y": {"z": Value("bool"), "w": List(Value("int64"))}},
                [{"x": "q", "y": {"z": True, "w": [1]}}, {"x": None, "y": {"z": False, "w": []}}]),
 }
@@ -118,9 +120,10 @@ def test_sharding_and_indices_are_flattened(tmp_path):
 def test_hf_folder_opens_in_arrowdata(tmp_path):
     feats = hf.Features({"text": hf.Value("string"), "label": hf.ClassLabel(names=["neg", "pos"]),
                          "tok": hf.List(hf.Value("int32")), "m": hf.Array2D(shape=(2, 2), dtype="float32"),
-                         "meta": {"src": hf.Value("string")}})
+                         "meta": {"src": hf.Value("string")}, "arrs": hf.List(hf.Array2D(shape=(1, 2), dtype="int32"))})
     rows = {"text": ["good", "bad", "ok"], "label": [1, 0, 1], "tok": [[1, 2], [3], []],
-            "m": [[[1, 2], [3, 4]]] * 3, "meta": [{"src": "a"}, {"src": "b"}, {"src": None}]}
+            "m": [[[1, 2], [3, 4]]] * 3, "meta": [{"src": "a"}, {"src": "b"}, {"src": None}],
+            "arrs": [[[[1, 2]]], [], [[[3, 4]], [[5, 6]]]]}
     theirs = hf.Dataset.from_dict(rows, features=feats)
     theirs.save_to_disk(str(tmp_path / "hf"), num_shards=2)
     ours = load_from_disk(tmp_path / "hf")
@@ -252,3 +255,52 @@ def test_random_rows_round_trip_and_open_in_hf(tmp_path_factory):
         assert hf.load_from_disk(str(folder)).to_list() == rows
 
     check()
+
+
+def test_hf_feature_types_we_do_not_model_survive(tmp_path):
+    feats = hf.Features({"t": hf.Translation(languages=["en", "fr"]), "j": hf.Value("string")})
+    hf.Dataset.from_dict({"t": [{"en": "hi", "fr": "salut"}], "j": ["x"]}, features=feats).save_to_disk(
+        str(tmp_path / "hf"))
+    ours = load_from_disk(tmp_path / "hf")
+    assert ours[0] == {"t": {"en": "hi", "fr": "salut"}, "j": "x"}
+    assert ours.features.to_dict()["t"] == {"languages": ["en", "fr"], "_type": "Translation"}
+    ours.save_to_disk(tmp_path / "back")
+    again = hf.load_from_disk(str(tmp_path / "back"))
+    assert again.features == feats and again[0] == ours[0]
+
+
+def test_empty_dataset_round_trip(tmp_path):
+    feats = Features({"a": Value("int32"), "b": Array2D(shape=(1, 2), dtype="int32")})
+    ds = Dataset.from_dict({"a": [], "b": []}, features=feats)
+    ds.save_to_disk(tmp_path / "d")
+    back = load_from_disk(tmp_path / "d")
+    assert back.num_rows == 0 and back.features == feats and back[:] == {"a": [], "b": []} and list(back) == []
+    assert len(hf.load_from_disk(str(tmp_path / "d"))) == 0
+
+
+def test_s3_save_and_load_through_s3fs(monkeypatch):
+    """save_to_disk/load_from_disk over s3:// (moto's server on loopback), DatasetDict included."""
+    import socket
+
+    moto_server = pytest.importorskip("moto.server")
+    s3fs = pytest.importorskip("s3fs")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    try:
+        for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                     "AWS_DEFAULT_REGION": "us-east-1"}.items():
+            monkeypatch.setenv(k, v)
+        opts = {"key": "testing", "secret": "testing", "client_kwargs": {"endpoint_url": f"http://127.0.0.1:{port}"}}
+        s3fs.S3FileSystem(**opts).mkdir("bucket")
+        ds = Dataset.from_dict({"y": ["pos", "neg", "pos"]}, features=Features({"y": ClassLabel(names=["neg", "pos"])}))
+        ds.save_to_disk("s3://bucket/ds", num_shards=2, storage_options=opts)
+        back = load_from_disk("s3://bucket/ds", storage_options=opts)
+        assert back["y"] == [1, 0, 1] and back.features == ds.features
+        assert os.path.exists(back.cache_files[0]["filename"])  # fetched, then memory-mapped
+        DatasetDict({"train": ds}).save_to_disk("s3://bucket/dd", storage_options=opts)
+        assert load_from_disk("s3://bucket/dd", storage_options=opts)["train"]["y"] == [1, 0, 1]
+    finally:
+        server.stop()

@@ -217,9 +217,47 @@ def test_s3_via_s3fs(s3_endpoint, monkeypatch):
     assert again.fingerprint == ds.fingerprint
     assert load_dataset("parquet", data_files="s3://bucket/data/b.parquet", storage_options=opts,
                         progress=False).to_list() == ROWS
+    assert load_dataset("s3://bucket/data/b.parquet", storage_options=opts, progress=False).num_rows == len(ROWS)
     fs.pipe("bucket/data/a.jsonl.gz", gzip.compress(JSONL[: JSONL.index(b"\n") + 1]))
     fs.invalidate_cache()
     changed = load_dataset("json", data_files="s3://bucket/data/a.jsonl.gz", storage_options=opts, progress=False)
     assert changed.num_rows == 1 and changed.fingerprint != ds.fingerprint
     with pytest.raises(MissingFileError, match="s3://bucket/data/nope.csv"):
         load_dataset("csv", data_files="s3://bucket/data/nope.csv", storage_options=opts)
+
+
+def _load_in_child(path: str, out: str) -> None:
+    calls = []
+    real = load_mod.convert_files
+    load_mod.convert_files = lambda *a, **k: calls.append(1) or real(*a, **k)
+    ds = load_dataset("json", data_files=path, progress=False)
+    with open(out, "w") as fh:
+        json.dump({"fingerprint": ds.fingerprint, "rows": ds.num_rows, "converted": len(calls)}, fh)
+
+
+def test_concurrent_processes_convert_once(tmp_path):
+    import multiprocessing as mp
+
+    p = tmp_path / "a.jsonl"
+    p.write_bytes(JSONL * 200)
+    ctx = mp.get_context("spawn")  # children inherit ARROWDATA_CACHE from this test's environment
+    procs = [ctx.Process(target=_load_in_child, args=(str(p), str(tmp_path / f"r{i}.json"))) for i in range(3)]
+    for pr in procs:
+        pr.start()
+    for pr in procs:
+        pr.join(120)
+    results = [json.loads((tmp_path / f"r{i}.json").read_text()) for i in range(3)]
+    assert {r["fingerprint"] for r in results} == {results[0]["fingerprint"]}
+    assert all(r["rows"] == 50 * 200 for r in results)
+    assert sum(r["converted"] for r in results) == 1  # the others waited on the lock
+    root = config.cache_dir() / "converted"
+    assert len(os.listdir(root)) == 1  # one conversion, no leftover temporary folders
+
+
+def test_folder_skips_spark_and_hidden_markers(tmp_path):
+    d = tmp_path / "spark_out"
+    (d / "_temporary").mkdir(parents=True)
+    (d / "_SUCCESS").write_text("")
+    (d / "_temporary" / "part-9.csv").write_text("garbage\n")
+    (d / "part-0.csv").write_bytes(CSV)
+    assert load_dataset("csv", data_files=str(d), progress=False).to_list() == ROWS

@@ -20,15 +20,20 @@ def _table(n=90, seed=0, max_len=30):
                      "label": rng.integers(0, 2, size=n), "text": [str(i) for i in range(n)]})
 
 
-@pytest.mark.parametrize("opts", [
+OPTIONS = [
     {},
     {"padding_side": "left", "max_length": 12},
     {"max_length": 10, "truncation_side": "left", "pad_to_multiple_of": 8, "pad_token_id": 3},
     {"padding": "max_length", "max_length": 32, "shuffle": True, "seed": 4},
     {"group_by_length": True, "shuffle": True, "mega_batch_mult": 2, "drop_remainder": True},
     {"read_ahead": 2, "shuffle": True, "padding_side": "left", "rank": 1, "world_size": 3},
-])
-@pytest.mark.parametrize("in_graph", [False, True])
+]
+# Every option on the default path; the in-graph path (slower to trace) on those that exercise
+# its own code: truncation, left padding, fixed widths, several groups per epoch.
+CASES = [(o, False) for o in OPTIONS] + [(OPTIONS[i], True) for i in (2, 3, 5)]
+
+
+@pytest.mark.parametrize(("opts", "in_graph"), CASES)
 def test_tf_padding_equals_numpy_loader(opts, in_graph):
     table = _table()
     tf_opts = dict(opts, pad_in_graph=in_graph)
@@ -51,6 +56,9 @@ def test_element_spec_comes_from_the_schema():
     fixed = to_tf_dataset(_table(), columns=["input_ids"], batch_size=8, padding="max_length", max_length=40)
     assert fixed.element_spec["input_ids"].shape.as_list() == [None, 40]
     assert all(b["input_ids"].shape[1] == 40 for b in fixed)
+    full = to_tf_dataset(_table(), columns=["input_ids"], label_cols="label", batch_size=8, drop_remainder=True)
+    assert full.element_spec[0]["input_ids"].shape.as_list() == [8, None]
+    assert full.element_spec[1].shape.as_list() == [8] and len(list(full)) == 90 // 8
 
 
 def test_each_pass_reshuffles():

@@ -221,7 +221,12 @@ def test_memory_mapped_shuffled_dataset_with_workers(tmp_path):
     ds = arrowdata.load_from_disk(str(tmp_path / "ds")).shuffle(seed=3).select(range(0, 150, 2))
     assert ds._indices is not None and ds._data_files  # the gathered, memory-mapped path
     rows = [ds[i] for i in range(len(ds))]  # the plain-Python model of what the loader must output
-    got = [_key(b) for b in TorchLoader(ds, batch_size=16, num_workers=2, read_ahead=1)]
+    import pickle
+
+    loader = TorchLoader(ds, batch_size=16, num_workers=2, read_ahead=1)
+    next(iter(loader))
+    assert len(pickle.dumps(loader.builder)) < 20_000  # what a worker receives: paths and settings, no rows
+    got = [_key(b) for b in loader]
     assert got == [_key(b) for b in TorchLoader(ds, batch_size=16)]
     flat_idx = [i for b in got for i in b["idx"]]
     assert flat_idx == [r["idx"] for r in rows]

@@ -170,3 +170,18 @@ def test_errors_name_the_argument():
         metrics.load("meteor", wordnet="wordnet")
     with pytest.raises(MetricInputError, match="alpha"):
         metrics.load("meteor", alpha=float("nan"))
+
+
+def test_nltk_tokenizer_is_evaluates_or_a_clear_error():
+    import nltk
+
+    m = metrics.load("meteor", tokenizer="nltk")
+    try:
+        nltk.word_tokenize("a b.")
+    except LookupError:  # punkt data not installed (as on this machine): say what to do
+        with pytest.raises(MetricInputError, match="punkt"):
+            m.compute(predictions=["a b."], references=["a b."])
+    else:
+        expected = nltk_meteor.meteor_score([nltk.word_tokenize("a c. d")], nltk.word_tokenize("a b. d"),
+                                            wordnet=EMPTY_WORDNET)
+        assert m.compute(predictions=["a b. d"], references=["a c. d"])["meteor"] == expected

@@ -220,3 +220,17 @@ def test_custom_tokenizer_option_and_errors():
         metrics.load("rouge", tokenizer=str.split, use_stemmer=True)
     with pytest.raises(MetricInputError, match="tokenizer"):
         metrics.load("rouge", tokenizer=42).compute(predictions=["a"], references=["a"])
+
+
+def test_ids_as_strings_keep_equality_across_surrogates_and_huge_vocabularies():
+    from rapidfuzz.distance import LCSseq
+
+    from metrics.text import ragged
+
+    ids = np.array([0xD7FF, 0xD800, 0xDFFF, 0xE000, 0xD800, 5], dtype=np.int64)
+    strings = ragged.as_strings(ids, np.array([0, 4, 6]))
+    assert len(set(strings[0])) == 4 and strings[1][0] == strings[0][1]
+    huge = np.array([2_000_000, 7, 2_000_000], dtype=np.int64)
+    lists = ragged.as_strings(huge, np.array([0, 2, 3]))
+    assert lists == [[2_000_000, 7], [2_000_000]]
+    assert LCSseq.similarity(lists[0], lists[1]) == 1

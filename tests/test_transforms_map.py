@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
@@ -279,3 +278,43 @@ def test_columns_read_only_by_some_rows_are_fetched_for_the_right_row():
         [f"v{k}" if k > 1500 else None for k in range(2500)]
     assert ds.filter(lambda r: len(r) == 2 and sorted(r) == ["k", "v"] and dict(r)["v"] == f"v{r['k']}").num_rows \
         == 2500
+
+
+def test_a_worker_that_dies_is_reported_not_waited_for():
+    import os
+    import signal
+
+    ds = Dataset.from_dict({"x": list(range(3000))})
+
+    def dies(row):
+        if row["x"] == 2500:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return {"y": 1}
+
+    with pytest.raises(TransformError, match="died"):
+        ds.map(dies, num_proc=2)
+    # Nothing half-made was committed: a correct rerun computes everything.
+    assert ds.map(lambda r: {"y": r["x"]}, num_proc=2)["y"] == list(range(3000))
+
+
+def _module_level_double(batch):
+    return {"y": [v * 2 for v in batch["x"]]}
+
+
+@pytest.mark.slow
+def test_spawn_start_method_for_picklable_functions(monkeypatch):
+    monkeypatch.setenv("ARROWDATA_START_METHOD", "spawn")
+    ds = Dataset.from_dict({"x": list(range(2100))})
+    out = ds.map(_module_level_double, batched=True, batch_size=100, num_proc=2)
+    assert out["y"] == [v * 2 for v in range(2100)]
+    with pytest.raises(TransformError, match="picklable|could not start"):
+        ds.map(lambda b: {"y": b["x"]}, batched=True, num_proc=2, load_from_cache_file=False)
+
+
+def test_expressions_over_string_and_mixed_columns():
+    ds = _ds()
+    assert _rows(ds.filter(pc.field("text") == "ccc")) == [r for r in ROWS if r["text"] == "ccc"]
+    mixed = ds.filter((pc.field("label") == 1) | pc.starts_with(pc.field("text"), "d"))
+    assert _rows(mixed) == [r for r in ROWS if r["label"] == 1 or r["text"].startswith("d")]
+    many_chunks = Dataset.from_dict({"x": list(range(5000))}).filter(lambda b: [True] * len(b["x"]), batched=True)
+    assert many_chunks.filter(pc.field("x") > 4990)["x"] == [v for v in range(5000) if v > 4990]

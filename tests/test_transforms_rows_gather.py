@@ -11,45 +11,63 @@ from arrowdata import gather
 from arrowdata.errors import ArrowDataError
 
 
+SCHEMA = pa.schema([("i", pa.int64()), ("s", pa.string()), ("l", pa.list_(pa.int32())), ("b", pa.large_binary()),
+                    ("t", pa.large_string()), ("f", pa.bool_()), ("ts", pa.timestamp("ms"))])
+
+
 def _chunked_table(rows: list[dict], chunk_sizes: list[int]) -> pa.Table:
     """A table of ``rows`` cut into record batches of the given sizes (the rest in one batch)."""
-    schema = pa.schema([("i", pa.int64()), ("s", pa.string()), ("l", pa.list_(pa.int32()))])
     batches, start = [], 0
     for size in chunk_sizes + [len(rows)]:
         part = rows[start:start + size]
-        batches.append(pa.RecordBatch.from_pylist(part, schema=schema))
+        batches.append(pa.RecordBatch.from_pylist(part, schema=SCHEMA))
         start += len(part)
         if start >= len(rows):
             break
-    return pa.Table.from_batches(batches, schema=schema)
+    return pa.Table.from_batches(batches, schema=SCHEMA)
 
 
 row_strategy = st.fixed_dictionaries({
     "i": st.integers(-10**6, 10**6),
-    "s": st.one_of(st.none(), st.text(max_size=6)),
+    "s": st.one_of(st.none(), st.text(max_size=20)),
     "l": st.lists(st.integers(-5, 5), max_size=3),
+    "b": st.one_of(st.none(), st.binary(max_size=16)),
+    "t": st.text(alphabet="xyzé", max_size=14),
+    "f": st.one_of(st.none(), st.booleans()),
+    "ts": st.one_of(st.none(), st.datetimes(min_value=__import__("datetime").datetime(1970, 1, 2),
+                                            max_value=__import__("datetime").datetime(2100, 1, 1))
+                    .map(lambda d: d.replace(microsecond=d.microsecond // 1000 * 1000))),
 })
+
+# (runs-per-batch threshold, rows that trigger building column indexes, index budget):
+# every gather strategy, whatever the heuristics would pick for these small inputs.
+MODES = {"runs of slices": (10**9, 10**18, None), "take per batch": (0, 10**18, None),
+         "column indexes": (0, 0, None), "partial indexes": (0, 0, 40)}
 
 
 @settings(max_examples=60, deadline=None)
 @given(rows=st.lists(row_strategy, max_size=40), chunks=st.lists(st.integers(0, 7), max_size=8), data=st.data())
 def test_take_matches_python_model(rows, chunks, data):
-    table = _chunked_table(rows, chunks)
+    from arrowdata import gather_index
+
     n = len(rows)
     positions = data.draw(st.lists(st.integers(0, n - 1), max_size=60) if n else st.just([]))
-    saved = gather._RUNS_PER_BATCH
+    want = [rows[p] for p in positions]
+    saved = (gather._RUNS_PER_BATCH, gather.INDEX_MIN_ROWS, gather_index.INDEX_BUDGET_BYTES)
     try:
-        # Both strategies, whatever the heuristic would pick: slices of runs, and take per batch.
-        for runs_per_batch in (10**9, 0):
-            gather._RUNS_PER_BATCH = runs_per_batch
-            out = gather.take(table, np.array(positions, dtype=np.int64))
-            assert out.to_pylist() == [rows[p] for p in positions]
-            assert out.schema == table.schema
+        for mode, (runs, min_rows, budget) in MODES.items():
+            table = _chunked_table(rows, chunks)  # a fresh table: no index left from another mode
+            gather._RUNS_PER_BATCH, gather.INDEX_MIN_ROWS = runs, min_rows
+            gather_index.INDEX_BUDGET_BYTES = budget if budget is not None else saved[2]
+            build = True if min_rows == 0 else None
+            out = gather.take(table, np.array(positions, dtype=np.int64), build_index=build)
+            assert out.to_pylist() == want, mode
+            assert out.schema == table.schema, mode
+            cols = gather.take(table, positions, columns=["l", "t", "i"], build_index=build)
+            assert cols.column_names == ["l", "t", "i"], mode
+            assert cols.to_pylist() == [{"l": r["l"], "t": r["t"], "i": r["i"]} for r in want], mode
     finally:
-        gather._RUNS_PER_BATCH = saved
-    cols = gather.take(table, positions, columns=["l", "i"])
-    assert cols.column_names == ["l", "i"]
-    assert cols.to_pylist() == [{"l": rows[p]["l"], "i": rows[p]["i"]} for p in positions]
+        gather._RUNS_PER_BATCH, gather.INDEX_MIN_ROWS, gather_index.INDEX_BUDGET_BYTES = saved
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -112,3 +130,18 @@ def test_take_on_memory_mapped_file(tmp_path):
     passes = [b for b in gather.iter_take(table, perm, 333)]
     assert sum(b.num_rows for b in passes) == 5000
     assert pa.concat_tables(passes).column("k").to_pylist() == perm.tolist()
+
+
+def test_column_indexes_are_built_only_for_large_reads():
+    from arrowdata import gather_index
+
+    rows = 20_000
+    table = pa.Table.from_batches(pa.table({"s": [f"r{i}" for i in range(rows)],
+                                            "n": list(range(rows))}).to_batches(max_chunksize=500))
+    perm = np.random.default_rng(1).permutation(rows)
+    gather.take(table, perm[:100])
+    assert gather_index.column_indexes(table, build=False) == {}  # a small read built nothing
+    out = pa.concat_tables(gather.iter_take(table, perm, 1000))
+    assert set(gather_index.column_indexes(table, build=False)) == {"s", "n"}
+    assert out.column("n").to_pylist() == perm.tolist()
+    assert out.column("s").to_pylist() == [f"r{i}" for i in perm]

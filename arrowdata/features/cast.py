@@ -63,8 +63,8 @@ def _cast_classlabel(array: pa.Array, feature: ClassLabel, column: str) -> pa.Ar
 
 
 def _check_shape(array: pa.Array, shape: tuple, column: str, depth: int = 0) -> None:
-    if depth == len(shape):
-        return
+    if depth == len(shape) or pat.is_null(array.type):
+        return  # all-null (or empty, untyped) values fit any shape
     if not (pat.is_list(array.type) or pat.is_large_list(array.type) or pat.is_fixed_size_list(array.type)):
         raise CastError(f"column {column!r}: expected {len(shape)} nested dimensions, found {depth}")
     want = shape[depth]
@@ -104,7 +104,9 @@ def cast_array(array: pa.Array, feature: FeatureType, column: str) -> pa.Array:
         missing = set(feature) - set(names)
         if missing:
             raise CastError(f"column {column!r}: struct lacks fields {sorted(missing)}")
-        children = [cast_array(array.field(k), v, f"{column}.{k}") for k, v in feature.items()]
+        # flatten(): children with the parent's nulls applied, so null rows are not shape-checked.
+        flat = dict(zip(names, array.flatten()))
+        children = [cast_array(flat[k], v, f"{column}.{k}") for k, v in feature.items()]
         return pa.StructArray.from_arrays(children, names=list(feature), mask=array.is_null() if array.null_count else None)
     if isinstance(feature, (List, LargeList)) and _needs_walk(feature.feature):
         if not (pat.is_list(array.type) or pat.is_large_list(array.type) or pat.is_fixed_size_list(array.type)):

@@ -76,6 +76,11 @@ def storage_type(arrow_type: pa.DataType) -> pa.DataType:
     return arrow_type
 
 
+def fill_opaque(feature: FeatureType, arrow_type: pa.DataType) -> FeatureType:
+    """``feature`` with the Arrow type of each :class:`Opaque` part taken from ``arrow_type``."""
+    return _fill_opaque(feature, arrow_type)
+
+
 def _fill_opaque(feature: FeatureType, arrow_type: pa.DataType) -> FeatureType:
     if isinstance(feature, Opaque):
         return Opaque(feature.spec, arrow_type)
@@ -88,11 +93,15 @@ def _fill_opaque(feature: FeatureType, arrow_type: pa.DataType) -> FeatureType:
     return feature
 
 
-def _matches(feature: FeatureType, arrow_type: pa.DataType) -> bool:
+def matches_arrow_type(feature: FeatureType, arrow_type: pa.DataType) -> bool:
+    """Whether ``feature`` is stored as ``arrow_type`` (extension types compared by storage)."""
     try:
         return storage_type(arrow_type_of(feature)) == storage_type(arrow_type)
     except (TypeError, ValueError):
         return False
+
+
+_matches = matches_arrow_type
 
 
 def features_from_schema(schema: pa.Schema) -> Features:

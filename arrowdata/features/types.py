@@ -258,8 +258,9 @@ def arrow_type_of(feature: FeatureType) -> pa.DataType:
     """The in-memory Arrow type of a feature (Array features as their nested-list storage)."""
     if isinstance(feature, dict):
         return pa.struct([pa.field(k, arrow_type_of(v)) for k, v in feature.items()])
-    if hasattr(feature, "arrow_type"):
-        return feature.arrow_type
+    arrow_type = getattr(feature, "arrow_type", None)
+    if arrow_type is not None:
+        return arrow_type
     raise TypeError(f"{feature!r} is not a feature type (Value, ClassLabel, List, Array2D..., or a dict)")
 
 

@@ -111,8 +111,12 @@ class CsvBuilder(Builder):
              fixed: frozenset[str] = frozenset()) -> Iterator[pa.RecordBatch]:
         import pyarrow.csv as pc
 
+        from .compression import compression_of
+
         read, parse, convert = self._pyarrow_options(f, schema)
-        stream = f.open()
+        # local uncompressed files are read natively by pyarrow, not through a Python file object
+        native = f.is_local and compression_of(f.path) is None
+        stream = pa.memory_map(f.path) if native else f.open()
         try:
             try:
                 reader = pc.open_csv(stream, read_options=read, parse_options=parse, convert_options=convert)

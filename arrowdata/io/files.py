@@ -99,9 +99,8 @@ def _display(fs: Any, path: str) -> str:
 
 
 def _hidden(rel: str) -> bool:
-    # Editors, VCS and frameworks leave ".x", "__pycache__" and "_SUCCESS"-style files in data folders.
-    return any(part.startswith((".", "__")) or part.startswith("_") and part.isupper() or part == "_SUCCESS"
-               for part in rel.split("/"))
+    # Editors, VCS and frameworks (Spark: "_SUCCESS", "_committed_*") leave such files in data folders.
+    return any(part.startswith((".", "_")) for part in rel.split("/"))
 
 
 def _expand(entry: str, storage_options: Mapping[str, Any] | None,

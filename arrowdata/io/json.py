@@ -33,27 +33,45 @@ _CONFLICT = re.compile(r"Column\((/[^)]*)\) changed from (\w+) to (\w+)")
 
 
 def _blocks(stream: BinaryIO, block_size: int) -> Iterator[tuple[int, bytes]]:
-    """Yield ``(first_line_number, block)`` with every block ending on a line break."""
-    line = 1
+    """Yield ``(byte_offset, block)`` with every block ending on a line break.
+
+    Line numbers are not counted here (that would cost a pass over every byte); an error
+    counts them once, up to the failing block (:func:`_lines_before`).
+    """
+    offset = 0
     rest = b""
     first = True
     while True:
         chunk = stream.read(block_size)
         if first:
-            chunk = chunk.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 BOM is not data
+            if chunk.startswith(b"\xef\xbb\xbf"):  # a UTF-8 BOM is not data
+                chunk, offset = chunk[3:], 3
             first = False
         if not chunk:
             if rest.strip():
-                yield line, rest
+                yield offset, rest
             return
-        data = rest + chunk
-        cut = data.rfind(b"\n")
+        cut = chunk.rfind(b"\n")
         if cut < 0:
-            rest = data
+            rest += chunk
             continue
-        block, rest = data[: cut + 1], data[cut + 1:]
-        yield line, block
-        line += block.count(b"\n")
+        block = rest + chunk[: cut + 1] if rest else chunk[: cut + 1] if cut + 1 < len(chunk) else chunk
+        rest = chunk[cut + 1:]
+        yield offset, block
+        offset += len(block)
+
+
+def _lines_before(f: DataFile, byte_offset: int) -> int:
+    """How many line breaks the (decompressed) file holds before ``byte_offset``."""
+    count, left = 0, byte_offset
+    with f.open() as stream:
+        while left > 0:
+            data = stream.read(min(left, 16 << 20))
+            if not data:
+                break
+            count += data.count(b"\n")
+            left -= len(data)
+    return count
 
 
 def _is_document(stream: BinaryIO) -> bool:
@@ -122,11 +140,11 @@ class JsonBuilder(Builder):
 
     # -- JSON Lines ---------------------------------------------------------------------------
     def _read_lines(self, f: DataFile, stream: BinaryIO, explicit: pa.Schema | None) -> Iterator[pa.Table]:
-        for first_line, block in _blocks(stream, self.options["block_size"]):
+        for offset, block in _blocks(stream, self.options["block_size"]):
             try:
                 yield self._parse(block, explicit)
             except pa.ArrowInvalid as e:
-                raise self._explain(e, f, block, first_line) from None
+                raise self._explain(e, f, block, 1 + _lines_before(f, offset)) from None
 
     @staticmethod
     def _parse(block: bytes, explicit: pa.Schema | None) -> pa.Table:

@@ -66,7 +66,8 @@ def _as_features(features: Any) -> Any:
     raise TypeError(f"features must be arrowdata.Features or a dict of features, got {type(features).__name__}")
 
 
-def _pick_builder(builder: str | None, data_files: Any) -> tuple[str, Any]:
+def _pick_builder(builder: str | None, data_files: Any,
+                  storage_options: Mapping[str, Any] | None = None) -> tuple[str, Any]:
     """``(builder_name, data_files)``; a path given as the builder is a data file to infer from."""
     if builder in BUILDERS:
         return builder, data_files
@@ -77,7 +78,7 @@ def _pick_builder(builder: str | None, data_files: Any) -> tuple[str, Any]:
     if builder is None:
         if data_files is None:
             raise TypeError("load_dataset needs a builder name or data_files")
-        resolved = resolve_data_files(data_files)
+        resolved = resolve_data_files(data_files, storage_options)
         name = infer_builder([f.inner_name for files in resolved.values() for f in files])
         if name is None:
             raise UnknownNameError("builder for files like", next(iter(resolved.values()))[0].url, list(BUILDERS))
@@ -91,24 +92,43 @@ def _open_folder(folder: Path, keep_in_memory: bool) -> Any:
     return load_from_disk(str(folder), keep_in_memory=keep_in_memory)
 
 
+def _open_cached(folder: Path, keep_in_memory: bool) -> Any:
+    """The cached conversion in ``folder``, or ``None`` when absent or damaged (then removed)."""
+    if not (folder / "state.json").exists():
+        return None
+    try:
+        return _open_folder(folder, keep_in_memory)
+    except (ArrowDataError, OSError, ValueError) as e:
+        # never reuse a damaged entry: convert again from the source files
+        logger.warning("cached conversion %s is unreadable (%s); converting again", folder, e)
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+
+
 def _load_split(builder: Builder, files: list[DataFile], split: str, features: Any, root: Path, *,
                 keep_in_memory: bool, progress: bool, max_shard_size: int) -> Any:
+    from ..cache_lock import KeyLock
+
     key = conversion_key(builder, files, features, split)
     folder = root / key
-    if (folder / "state.json").exists():
-        try:
-            ds = _open_folder(folder, keep_in_memory)
-            logger.debug("reusing the conversion of %d file(s) at %s", len(files), folder)
-            return ds
-        except (ArrowDataError, OSError, ValueError) as e:
-            # never reuse a damaged entry: convert again from the source files
-            logger.warning("cached conversion %s is unreadable (%s); converting again", folder, e)
+    ds = _open_cached(folder, keep_in_memory)
+    if ds is not None:
+        logger.debug("reusing the conversion of %d file(s) at %s", len(files), folder)
+        return ds
+    # Every rank of a distributed job calls load_dataset at once: one converts, the others wait
+    # for its folder instead of converting the same files in parallel.
+    lock = KeyLock(f"converted-{key}")
+    ds = lock.wait_for(lambda: _open_cached(folder, keep_in_memory))
+    if ds is not None:
+        return ds
+    try:
+        if folder.exists():  # a folder without state.json is not ours to trust (made by hand, or foreign)
             shutil.rmtree(folder, ignore_errors=True)
-    if folder.exists():  # a folder without state.json is not ours to trust (made by hand, or foreign)
-        shutil.rmtree(folder, ignore_errors=True)
-    logger.info("converting %d %s file(s) for split %r into %s", len(files), builder.name, split, folder)
-    convert_files(builder, files, folder, features=features, split=split, fingerprint=key,
-                  max_shard_size=max_shard_size, progress=progress)
+        logger.info("converting %d %s file(s) for split %r into %s", len(files), builder.name, split, folder)
+        convert_files(builder, files, folder, features=features, split=split, fingerprint=key,
+                      max_shard_size=max_shard_size, progress=progress)
+    finally:
+        lock.release()
     return _open_folder(folder, keep_in_memory)
 
 
@@ -167,7 +187,7 @@ def load_dataset(builder: str | None = None, data_files: Any = None, split: str 
     """
     if data_files is None and data_dir is not None:
         data_files = data_dir
-    name, data_files = _pick_builder(builder, data_files)
+    name, data_files = _pick_builder(builder, data_files, storage_options)
     configured = get_builder(name, **builder_options)
     feats = _as_features(features)
     spec = _SPLIT_SLICE.match(split) if split is not None else None

@@ -17,6 +17,7 @@ Example:
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import MutableMapping
 from itertools import repeat
 from typing import Any, Iterator
@@ -25,6 +26,12 @@ import pyarrow as pa
 
 from ..formatting import get_formatter
 from ..formatting.base import canonical_format_name
+
+
+@functools.lru_cache(maxsize=None)
+def _formatter(name: str):
+    # Formatters without features or options hold no state: one instance serves every batch.
+    return get_formatter(name)
 
 
 def check_batch_format(batch_format: str) -> str:
@@ -109,8 +116,19 @@ class _RowSource:
     def position(self, row: "LazyRow") -> int:
         """The row's index in its batch; built on first need, so creating rows stores nothing per row."""
         if self._index is None:
-            self._index = {id(r): i for i, r in enumerate(self.rows)}
+            self._index = dict(zip(map(id, self.rows), range(len(self.rows))))
         return self._index[id(row)]
+
+    def release(self) -> None:
+        """Drop the batch's rows once the function is done with them.
+
+        Each batch's row class refers to this source, so a source holding its rows would form a
+        cycle only the garbage collector could free: rows would pile up and every collection
+        would walk them. The index (ids, no rows) is kept for any row the function held on to.
+        """
+        if self._index is None:
+            self._index = dict(zip(map(id, self.rows), range(len(self.rows))))
+        self.rows = []
 
     def column(self, key: str) -> list:
         col = self.decoded.get(key)
@@ -192,17 +210,24 @@ def format_batch(table: pa.Table, batch_format: str, input_columns: list[str] | 
         table = table.select(input_columns)
     if name == "python" and input_columns is None:
         return LazyBatch(table, {})
-    formatted = get_formatter(name).format_batch(table)
+    formatted = _formatter(name).format_batch(table)
     if input_columns is None:
         return formatted
     return tuple(formatted[c] for c in input_columns)
+
+
+def release_rows(rows: list) -> None:
+    """Let a batch of :func:`format_rows` rows be freed as soon as nothing else holds them."""
+    if rows and isinstance(rows[0], LazyRow):
+        rows[0]._src.release()
 
 
 def format_rows(table: pa.Table, input_columns: list[str] | None = None, hot: set[str] | None = None):
     """Rows of ``table`` as :class:`LazyRow` dicts (or tuples of values with ``input_columns``).
 
     ``hot`` (shared across the batches of one call) names the columns decoded up front; a row
-    reading another column decodes it for the whole batch and adds it to ``hot``.
+    reading another column decodes it for the whole batch and adds it to ``hot``. Call
+    ``release_rows(rows)`` when the function is done with them.
     """
     if input_columns is not None:
         values = [table.column(n).to_pylist() for n in input_columns]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.types as pat
 import xxhash
 
 from ..errors import CastError
@@ -204,7 +205,7 @@ class ColumnOps:
             >>> ds.add_item({"a": 40})["a"]  # doctest: +SKIP
             [10, 20, 30, 40]
         """
-        from ..features import cast_table
+        from ..features import Features, cast_table
 
         if not isinstance(item, Mapping):
             raise InvalidArgumentError("item", f"expected a dict of column values, got {type(item).__name__}")
@@ -213,14 +214,26 @@ class ColumnOps:
         extra = [k for k in item if k not in names]
         if missing or extra:
             raise InvalidArgumentError("item", f"keys must be the columns {names}; missing {missing}, unknown {extra}")
-        features = _features_of(self)
+        from ..features import feature_from_arrow_type
+
+        features = dict(_features_of(self))
+        base = self._table
         try:
-            row = pa.table({n: pa.array([item[n]]) if item[n] is not None else pa.nulls(1) for n in names})
-            row = cast_table(row, features)
+            values = {n: pa.array([item[n]]) if item[n] is not None else pa.nulls(1) for n in names}
         except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
             raise CastError(f"item does not fit the dataset's features: {e}") from e
-        row = row.replace_schema_metadata(self._table.schema.metadata).cast(self._table.schema)
-        table = pa.concat_tables([self._table, row])
+        # A column with no values yet (type null) takes the type of the first real value.
+        for n in names:
+            if pat.is_null(base.schema.field(n).type) and not pat.is_null(values[n].type):
+                base = base.set_column(names.index(n), n, base.column(n).cast(values[n].type))
+                features[n] = feature_from_arrow_type(values[n].type)
+        try:
+            row = cast_table(pa.table(values), Features(features))
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+            raise CastError(f"item does not fit the dataset's features: {e}") from e
+        schema = base.schema.with_metadata(self._table.schema.metadata or {})
+        row = row.replace_schema_metadata(schema.metadata).cast(schema)
+        table = pa.concat_tables([base.replace_schema_metadata(schema.metadata), row])
         indices = self._indices
         if indices is not None:
             indices = pa.concat_arrays([indices, pa.array([self._table.num_rows], pa.uint64())])

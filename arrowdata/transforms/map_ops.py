@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
@@ -81,8 +82,22 @@ def _source(ds: "Dataset"):
     from .parallel import Source, spill
 
     data_files = list(ds._data_files)
+    if data_files and not _files_match(data_files, ds._table):
+        data_files = []  # the table was changed in memory: the workers need the table itself
     spilled_files, indices_file = spill(None if data_files else ds._table, ds._indices, ds._fingerprint)
     return Source(data_files or spilled_files, indices_file, len(ds))
+
+
+def _files_match(data_files: list[str], table: pa.Table) -> bool:
+    """Whether the files re-open as ``table`` (same columns, types and rows); opening is a memory map."""
+    from ..table import open_arrow_files
+
+    try:
+        reopened = open_arrow_files(data_files)
+    except ArrowDataError:
+        return False
+    return reopened.num_rows == table.num_rows and reopened.schema.remove_metadata().equals(
+        table.schema.remove_metadata())
 
 
 class MapOps:
@@ -173,8 +188,10 @@ class MapOps:
             table = cast_table(table.slice(0, 0), features)
             return self._from_parts(table, fingerprint=fingerprint, info=self._result_info(table),
                                     split=self._split, format=self._kept_format(table.column_names))
+        # With columns dropped the files no longer describe the table (DESIGN: _table maps _data_files).
         return self._replace(table=table, fingerprint=fingerprint, info=self._result_info(table),
-                             format=self._kept_format(table.column_names))
+                             format=self._kept_format(table.column_names),
+                             data_files=self._data_files if not remove else [])
 
     def _map_compute(self, spec: MapSpec, key, base, workers: int, desc: str | None, in_memory: bool):
         fp = key.fingerprint
@@ -208,7 +225,7 @@ class MapOps:
             outputs = run_parallel(job, workers, ranges, bar.update)
         except BaseException:
             for p in paths or []:
-                cache_mod.Path(p).unlink(missing_ok=True)
+                Path(p).unlink(missing_ok=True)
             raise
         produced = [o for o, _ in outputs if o is not None]
         num_rows = sum(n for o, n in outputs if o is not None)

@@ -139,7 +139,8 @@ class OutputSink:
         self._writer: ArrowWriter | None = None
         self._tables: list[pa.Table] = []
         self._pending: list[pa.Table] = []
-        self._pending_bytes = 0
+        self._pending_bytes = 0.0
+        self._row_bytes: float | None = None
         self._schema: pa.Schema | None = None
 
     @property
@@ -160,21 +161,27 @@ class OutputSink:
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
                 self._widen(table.schema, where)
                 table = table.cast(self._schema)
-        table = table.replace_schema_metadata(self._schema.metadata)
+        # Metadata is set once per written batch (in _flush), not per function output.
         if self._writer is not None:
+            if self._row_bytes is None:  # measured once: nbytes on every small output costs more than it saves
+                self._row_bytes = table.nbytes / max(table.num_rows, 1)
             self._pending.append(table)
-            self._pending_bytes += table.nbytes
+            self._pending_bytes += table.num_rows * self._row_bytes
             if self._pending_bytes >= TARGET_BATCH_BYTES:
                 self._flush()
         else:
-            self._tables.append(table)
+            self._tables.append(table.replace_schema_metadata(self._schema.metadata))
         self.num_rows += table.num_rows
 
     def _flush(self) -> None:
         if not self._pending:
             return
-        table = self._pending[0] if len(self._pending) == 1 else pa.concat_tables(self._pending)
-        self._writer.write(table.combine_chunks() if len(self._pending) > 1 else table)
+        if len(self._pending) == 1:
+            table = self._pending[0]
+        else:
+            table = pa.concat_tables([t.replace_schema_metadata(None) for t in self._pending]).combine_chunks()
+            self._row_bytes = table.nbytes / max(table.num_rows, 1)
+        self._writer.write(table.replace_schema_metadata(self._schema.metadata))
         self._pending, self._pending_bytes = [], 0
 
     def _start(self, schema: pa.Schema) -> None:

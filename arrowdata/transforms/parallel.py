@@ -15,8 +15,9 @@ How it works, and why:
   function as is (lambdas, closures, tokenizers: nothing to pickle); elsewhere 'spawn'
   is used and the function must be picklable. Tokenizer libraries keep thread pools that
   do not survive a fork (a child touching them can deadlock), so every worker sets
-  ``TOKENIZERS_PARALLELISM=false`` before running the user's code: each worker is
-  single-threaded, the processes are the parallelism. The parent's setting is untouched.
+  ``TOKENIZERS_PARALLELISM=false`` (and ``torch.set_num_threads(1)`` when torch is loaded)
+  before running the user's code: each worker is single-threaded, the processes are the
+  parallelism. The parent's settings are untouched.
 
 Example:
     >>> chunk_ranges(10, 2, batch_size=3, batched=True)
@@ -30,6 +31,7 @@ import logging
 import multiprocessing as mp
 import os
 import queue
+import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,7 +84,14 @@ def chunk_ranges(num_rows: int, num_proc: int, batch_size: int | None, batched: 
 
 
 def start_method() -> str:
-    """'fork' where available (the function needs no pickling), else 'spawn'."""
+    """``$ARROWDATA_START_METHOD`` if set (e.g. 'spawn' when the parent has initialised CUDA),
+    else 'fork' where available (the function needs no pickling), else 'spawn'."""
+    chosen = os.environ.get("ARROWDATA_START_METHOD")
+    if chosen:
+        if chosen not in mp.get_all_start_methods():
+            raise TransformError(f"$ARROWDATA_START_METHOD={chosen!r}: this platform offers "
+                                 f"{mp.get_all_start_methods()}")
+        return chosen
     return "fork" if "fork" in mp.get_all_start_methods() else "spawn"
 
 
@@ -107,8 +116,20 @@ def _die_with_parent() -> None:
         pass
 
 
-def _worker(rank: int, job: Job, tasks: Any, results: Any) -> None:
+def _single_threaded_libraries() -> None:
+    """Each worker is one unit of parallelism: libraries' own thread pools would oversubscribe the
+    cores (and some do not survive a fork)."""
     os.environ["TOKENIZERS_PARALLELISM"] = "false"
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        try:
+            torch.set_num_threads(1)
+        except Exception:  # an exotic build: leave it as it is
+            pass
+
+
+def _worker(rank: int, job: Job, tasks: Any, results: Any) -> None:
+    _single_threaded_libraries()
     _die_with_parent()
     try:
         table, indices = job.source.open()
@@ -205,6 +226,15 @@ def _stop(workers: list) -> None:
             w.join(timeout=5)
 
 
+def _reuse(path: Path) -> bool:
+    """Whether a spilled file is already there (complete: spills are renamed into place); marks it used."""
+    try:
+        os.utime(path)
+        return True
+    except FileNotFoundError:
+        return False
+
+
 def spill(table: pa.Table, indices: pa.Array | None, fingerprint: str) -> tuple[list[str], str | None]:
     """Write an in-memory table (and indices) to ``cache_dir()/spill/`` once; returns their paths."""
     from ..cache import spill_dir
@@ -213,14 +243,14 @@ def spill(table: pa.Table, indices: pa.Array | None, fingerprint: str) -> tuple[
     paths: list[str] = []
     if table is not None:
         path = spill_dir() / f"{fingerprint}.arrow"
-        if not path.exists():
+        if not _reuse(path):
             with ArrowWriter(path, schema=table.schema) as w:
                 w.write(table)
         paths.append(str(path))
     indices_path = None
     if indices is not None:
         path = spill_dir() / f"{fingerprint}-indices.arrow"
-        if not path.exists():
+        if not _reuse(path):
             with ArrowWriter(path) as w:
                 w.write(pa.table({"indices": indices}))
         indices_path = str(path)
@@ -231,6 +261,3 @@ def bytes_to_table(data: bytes) -> pa.Table:
     """A worker's in-memory result, sent as Arrow IPC bytes (never pickled)."""
     return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
 
-
-def part_files_exist(paths: list[str]) -> bool:
-    return all(Path(p).exists() for p in paths)

@@ -65,6 +65,6 @@ def transform_key(parent: str, op: str, function: Callable | None, fn_kwargs: di
         message = (f"{op}: cannot fingerprint {e}. This step will not be cached (the steps after it still "
                    f"are); pass cache_key='...' to name this step yourself, or teach arrowdata the type with "
                    f"arrowdata.fingerprint.register_hasher")
-        warnings.warn(message, FingerprintWarning, stacklevel=4)
+        warnings.warn(message, FingerprintWarning, stacklevel=3)
         logger.info(message)
         return TransformKey(random_fingerprint(), False, components)
