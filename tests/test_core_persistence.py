@@ -5,6 +5,7 @@ import datetime as dt
 import decimal
 import json
 import os
+import uuid
 
 import numpy as np
 import pyarrow as pa
@@ -294,13 +295,18 @@ def test_s3_save_and_load_through_s3fs(monkeypatch):
                      "AWS_DEFAULT_REGION": "us-east-1"}.items():
             monkeypatch.setenv(k, v)
         opts = {"key": "testing", "secret": "testing", "client_kwargs": {"endpoint_url": f"http://127.0.0.1:{port}"}}
-        s3fs.S3FileSystem(**opts).mkdir("bucket")
+        # moto keeps buckets in process-wide state: a name of our own, removed at the end.
+        bucket = f"core-{uuid.uuid4().hex[:12]}"
+        fs = s3fs.S3FileSystem(**opts)
+        fs.mkdir(bucket)
         ds = Dataset.from_dict({"y": ["pos", "neg", "pos"]}, features=Features({"y": ClassLabel(names=["neg", "pos"])}))
-        ds.save_to_disk("s3://bucket/ds", num_shards=2, storage_options=opts)
-        back = load_from_disk("s3://bucket/ds", storage_options=opts)
+        ds.save_to_disk(f"s3://{bucket}/ds", num_shards=2, storage_options=opts)
+        back = load_from_disk(f"s3://{bucket}/ds", storage_options=opts)
         assert back["y"] == [1, 0, 1] and back.features == ds.features
         assert os.path.exists(back.cache_files[0]["filename"])  # fetched, then memory-mapped
-        DatasetDict({"train": ds}).save_to_disk("s3://bucket/dd", storage_options=opts)
-        assert load_from_disk("s3://bucket/dd", storage_options=opts)["train"]["y"] == [1, 0, 1]
+        DatasetDict({"train": ds}).save_to_disk(f"s3://{bucket}/dd", storage_options=opts)
+        assert load_from_disk(f"s3://{bucket}/dd", storage_options=opts)["train"]["y"] == [1, 0, 1]
+        assert not [p for p in fs.find(bucket) if ".tmp-" in p]
+        fs.rm(bucket, recursive=True)
     finally:
         server.stop()
