@@ -385,7 +385,7 @@ def _from_builder(cls: type, builder: str, path_or_paths: Any, split: str | None
                       cache_dir=cache_dir, keep_in_memory=keep_in_memory, **kwargs)
     return ds if type(ds) is cls else cls._from_parts(ds._table, fingerprint=ds._fingerprint, indices=ds._indices,
                                                       info=ds._info, split=ds._split, format=ds._format,
-                                                      data_files=ds._data_files)
+                                                      data_files=ds._data_files, projection=ds._projection)
 
 
 def from_csv(cls: type, path_or_paths: Any, split: str | None = None, features: Features | None = None,

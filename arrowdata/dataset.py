@@ -1,7 +1,7 @@
 """The Dataset handle: an immutable view of an Arrow table (memory-mapped or in memory).
 
 State (see DESIGN.md): ``_table`` (the whole table), ``_indices`` (optional logical→physical
-row map), ``_format``, ``_fingerprint``, ``_info``, ``_split``, ``_data_files``. Every
+row map), ``_format``, ``_fingerprint``, ``_info``, ``_split``, ``_data_files``, ``_projection``. Every
 transform returns a new handle; only the presentation (``set_format``) changes in place,
 as in Hugging Face ``datasets``.
 
@@ -36,11 +36,12 @@ from .formatting.base import canonical_format_name
 from .gather import iter_take, take
 from .info import DatasetInfo
 from .persistence import PersistenceOps
+from .projection import Projection, ProjectionState, derive
 from .transforms import ColumnOps, MapOps, RowOps
 
 # Formats whose batch is a dict of indexable columns, so rows can be cut from a converted batch.
 _DICT_ROW_FORMATS = (None, "numpy", "torch", "tensorflow", "jax")
-_FIELDS = ("table", "indices", "format", "fingerprint", "info", "split", "data_files")
+_FIELDS = ("table", "indices", "format", "fingerprint", "info", "split", "data_files", "projection")
 
 
 class MissingColumnError(UnknownNameError, KeyError):
@@ -51,14 +52,17 @@ class MissingColumnError(UnknownNameError, KeyError):
 
 
 def _reopen(data_files: list[str], indices: np.ndarray | None, fmt: Format, fingerprint: str,
-            info: dict, split: str | None) -> "Dataset":
-    """Unpickling target: re-open the memory map instead of carrying the data."""
+            info: dict, split: str | None, projection: ProjectionState | None = None) -> "Dataset":
+    """Unpickling target: re-open the memory map (and re-apply the column projection)
+    instead of carrying the data."""
     from .table import open_arrow_files
 
     table = open_arrow_files(data_files)
-    return Dataset._from_parts(table, fingerprint=fingerprint,
+    proj = None if projection is None else Projection.from_state(projection)
+    return Dataset._from_parts(proj.apply(table) if proj is not None else table, fingerprint=fingerprint,
                                indices=None if indices is None else pa.array(indices, pa.uint64()),
-                               info=DatasetInfo.from_dict(info), split=split, format=fmt, data_files=data_files)
+                               info=DatasetInfo.from_dict(info), split=split, format=fmt, data_files=data_files,
+                               projection=proj)
 
 
 class Dataset(MapOps, RowOps, ColumnOps, ExportOps, PersistenceOps):
@@ -88,10 +92,11 @@ class Dataset(MapOps, RowOps, ColumnOps, ExportOps, PersistenceOps):
         from .table import normalize_table
 
         table = normalize_table(table)
-        self._init(table, fingerprint or table_fingerprint(table), indices, info, split, Format(), [])
+        self._init(table, fingerprint or table_fingerprint(table), indices, info, split, Format(), [], None)
 
     def _init(self, table: pa.Table, fingerprint: str, indices: pa.Array | None, info: DatasetInfo | None,
-              split: str | None, fmt: Format | None, data_files: list[str] | None) -> None:
+              split: str | None, fmt: Format | None, data_files: list[str] | None,
+              projection: Projection | None) -> None:
         if indices is not None:
             if isinstance(indices, pa.ChunkedArray):
                 indices = indices.combine_chunks()
@@ -109,27 +114,52 @@ class Dataset(MapOps, RowOps, ColumnOps, ExportOps, PersistenceOps):
         self._info = info
         self._split = split
         self._data_files = list(data_files or [])
+        # None: ``_table`` is the files' table as opened; else how ``_table`` derives from it.
+        self._projection = projection if self._data_files else None
 
     @classmethod
     def _from_parts(cls, table: pa.Table, *, fingerprint: str, indices: pa.Array | None = None,
                     info: DatasetInfo | None = None, split: str | None = None, format: Format | None = None,
-                    data_files: list[str] | None = None) -> "Dataset":
-        """Internal constructor used by every part of arrowdata (see DESIGN.md)."""
+                    data_files: list[str] | None = None, projection: Projection | None = None) -> "Dataset":
+        """Internal constructor used by every part of arrowdata (see DESIGN.md).
+
+        ``table`` must be the table ``data_files`` open to, or ``projection`` applied to it.
+        """
         self = cls.__new__(cls)
-        self._init(table, fingerprint, indices, info, split, format, data_files)
+        self._init(table, fingerprint, indices, info, split, format, data_files, projection)
         return self
 
     def _replace(self, **changes: Any) -> "Dataset":
-        """A copy with some of the state replaced (keys with or without the leading underscore)."""
+        """A copy with some of the state replaced (keys with or without the leading underscore).
+
+        A new ``table`` without new ``data_files`` keeps the files when it is a column
+        projection of this table (renamed, removed, reordered columns, features or metadata
+        changed, values untouched: see :mod:`arrowdata.projection`), so the result still
+        pickles by path; any other table is in memory (``data_files`` becomes ``[]``). New
+        ``data_files`` without a ``projection`` means the table is exactly those files.
+        """
         state = {name: getattr(self, "_" + name) for name in _FIELDS}
+        given = set()
         for key, value in changes.items():
             name = key.lstrip("_")
             if name not in state:
                 raise TypeError(f"_replace: unknown field {key!r}; fields are {list(_FIELDS)}")
             state[name] = value
+            given.add(name)
+        if "data_files" in given:
+            state["projection"] = changes.get("projection", changes.get("_projection"))
+        elif "table" in given and "projection" not in given and state["table"] is not self._table:
+            derived = self._derive_projection(state["table"])
+            state["data_files"], state["projection"] = (self._data_files, derived[1]) if derived[0] else ([], None)
         return type(self)._from_parts(state["table"], fingerprint=state["fingerprint"], indices=state["indices"],
                                       info=state["info"], split=state["split"], format=state["format"],
-                                      data_files=state["data_files"])
+                                      data_files=state["data_files"], projection=state["projection"])
+
+    def _derive_projection(self, table: pa.Table) -> tuple[bool, Projection | None]:
+        """Whether ``table`` (derived from this one) is still a projection of this dataset's files."""
+        if not self._data_files:
+            return False, None
+        return derive([(self._table, self._projection)], table)
 
     # ------------------------------------------------------------------ attributes
     @property
@@ -410,8 +440,9 @@ class Dataset(MapOps, RowOps, ColumnOps, ExportOps, PersistenceOps):
     def __reduce__(self) -> tuple:
         if self._data_files:
             idx = self._indices_np()
+            proj = None if self._projection is None else self._projection.to_state()
             return (_reopen, (list(self._data_files), None if idx is None else np.array(idx), self._format,
-                              self._fingerprint, self._info.to_dict(), self._split))
+                              self._fingerprint, self._info.to_dict(), self._split, proj))
         return (_rebuild_in_memory, (self._table, self._indices, self._format, self._fingerprint,
                                      self._info.to_dict(), self._split))
 

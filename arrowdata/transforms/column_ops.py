@@ -47,9 +47,9 @@ def _with_table(ds: "Dataset", table: pa.Table, features: "Features", op: str, a
     table = table.replace_schema_metadata(meta)
     info = ds._info.copy() if ds._info is not None else DatasetInfo()
     info.features = features
-    # The table no longer matches the files on disk column for column, so it pickles by
-    # value; transforms spill it to the cache before sending it to workers.
-    changes.setdefault("_data_files", [])
+    # _replace keeps the files (pickling by path) when the new table is a column projection
+    # of them (rename/remove/select, feature or metadata changes); a table with changed values
+    # becomes in-memory: it pickles by value and transforms spill it before using workers.
     return ds._replace(_table=table, _info=info, _fingerprint=new_fingerprint(ds, op, args, fingerprint), **changes)
 
 
@@ -358,8 +358,7 @@ class ColumnOps:
         table = self._table.set_column(self._table.column_names.index(column), column, codes)
         features[column] = feature
         args = {"column": column, "include_nulls": bool(include_nulls)}
-        return _with_table(self, table, features, "class_encode_column", args,
-                           _data_files=[], _indices=self._indices)
+        return _with_table(self, table, features, "class_encode_column", args, _indices=self._indices)
 
     def align_labels_with_mapping(self, label2id: Mapping[str, int], label_column: str) -> "Dataset":
         """Re-number a ``ClassLabel`` column to follow a model's ``label2id`` (names compared

@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from ..errors import SchemaMismatchError
 from ..fingerprint import derive_fingerprint
+from ..projection import derive
 from .derive import InvalidArgumentError, logical_len, physical_positions, with_positions
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -108,8 +109,10 @@ def _concat_rows(dsets: list["Dataset"], info: "DatasetInfo | None", split: str 
             offset += t.num_rows
         indices = pa.array(np.concatenate(parts).astype(np.uint64), pa.uint64())
     # Pickling by path stays valid only when every part is exactly its files (columns
-    # re-ordered, or a null column cast to the common type, are not).
-    exact = all(d._data_files and t.schema.remove_metadata() == d._table.schema.remove_metadata()
+    # re-ordered, or a null column cast to the common type, or a column projection are not:
+    # one projection cannot describe rows of files with different layouts).
+    exact = all(d._data_files and d._projection is None
+                and t.schema.remove_metadata() == d._table.schema.remove_metadata()
                 for d, t in zip(dsets, tables))
     data_files = [f for d in dsets for f in d._data_files] if exact else []
     fmt = _common([d._format for d in dsets])
@@ -153,9 +156,16 @@ def _concat_columns(dsets: list["Dataset"], info: "DatasetInfo | None", split: s
     out_info.features = features
     fingerprint = derive_fingerprint(dsets[0]._fingerprint, "concatenate_datasets",
                                      {"axis": 1, "fingerprints": [d._fingerprint for d in dsets]})
+    # Column sets of the same files (e.g. two select_columns of one dataset) stay a column
+    # projection of those files, so the result still pickles by path.
+    data_files, projection = [], None
+    if flat and flat[0]._data_files and all(d._data_files == flat[0]._data_files for d in flat):
+        ok, projection = derive([(d._table, d._projection) for d in flat], table)
+        data_files = list(flat[0]._data_files) if ok else []
     return Dataset._from_parts(table, fingerprint=fingerprint, info=out_info,
                                split=split if split is not None else _common([d._split for d in dsets]),
-                               format=_common([d._format for d in dsets]), data_files=[])
+                               format=_common([d._format for d in dsets]), data_files=data_files,
+                               projection=projection)
 
 
 def concatenate_datasets(dsets: Sequence["Dataset"], info: "DatasetInfo | None" = None, split: str | None = None,

@@ -35,6 +35,7 @@ from .transform_key import transform_key
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..dataset import Dataset
+    from ..projection import ProjectionState
 
 logger = logging.getLogger(__name__)
 
@@ -82,18 +83,23 @@ def _source(ds: "Dataset"):
     from .parallel import Source, spill
 
     data_files = list(ds._data_files)
-    if data_files and not _files_match(data_files, ds._table):
-        data_files = []  # the table was changed in memory: the workers need the table itself
+    projection = ds._projection.to_state() if data_files and ds._projection is not None else None
+    if data_files and not _files_match(data_files, projection, ds._table):
+        data_files, projection = [], None  # the table was changed in memory: the workers need the table itself
     spilled_files, indices_file = spill(None if data_files else ds._table, ds._indices, ds._fingerprint)
-    return Source(data_files or spilled_files, indices_file, len(ds))
+    return Source(data_files or spilled_files, indices_file, len(ds), projection)
 
 
-def _files_match(data_files: list[str], table: pa.Table) -> bool:
-    """Whether the files re-open as ``table`` (same columns, types and rows); opening is a memory map."""
+def _files_match(data_files: list[str], projection: "ProjectionState | None", table: pa.Table) -> bool:
+    """Whether the files re-open (projected) as ``table`` (same columns, types and rows); opening is a
+    memory map. A safety net: handles keep ``_data_files`` only while this holds (DESIGN.md)."""
+    from ..projection import Projection
     from ..table import open_arrow_files
 
     try:
         reopened = open_arrow_files(data_files)
+        if projection is not None:
+            reopened = Projection.from_state(projection).apply(reopened)
     except ArrowDataError:
         return False
     return reopened.num_rows == table.num_rows and reopened.schema.remove_metadata().equals(
@@ -188,10 +194,9 @@ class MapOps:
             table = cast_table(table.slice(0, 0), features)
             return self._from_parts(table, fingerprint=fingerprint, info=self._result_info(table),
                                     split=self._split, format=self._kept_format(table.column_names))
-        # With columns dropped the files no longer describe the table (DESIGN: _table maps _data_files).
+        # Dropping columns is a column projection: _replace keeps the files, so it pickles by path.
         return self._replace(table=table, fingerprint=fingerprint, info=self._result_info(table),
-                             format=self._kept_format(table.column_names),
-                             data_files=self._data_files if not remove else [])
+                             format=self._kept_format(table.column_names))
 
     def _map_compute(self, spec: MapSpec, key, base, workers: int, desc: str | None, in_memory: bool):
         fp = key.fingerprint

@@ -40,6 +40,7 @@ from typing import Any, Callable
 import numpy as np
 import pyarrow as pa
 
+from ..projection import Projection, ProjectionState
 from ..table import open_arrow_files
 from .map_runner import MapSpec, run_filter, run_map
 from .outputs import OutputSink, TransformError
@@ -54,14 +55,18 @@ MIN_CHUNK_ROWS = 1000
 
 @dataclass
 class Source:
-    """Where a worker finds its input: Arrow files (memory-mapped) and optional indices file."""
+    """Where a worker finds its input: Arrow files (memory-mapped), the column projection that
+    derives the dataset's table from them (plain names and schema bytes), optional indices file."""
 
     data_files: list[str]
     indices_file: str | None
     num_rows: int
+    projection: ProjectionState | None = None
 
     def open(self) -> tuple[pa.Table, pa.Array | None]:
         table = open_arrow_files(self.data_files)
+        if self.projection is not None:
+            table = Projection.from_state(self.projection).apply(table)
         indices = None
         if self.indices_file is not None:
             col = open_arrow_files([self.indices_file]).column(0)
