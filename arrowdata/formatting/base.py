@@ -63,6 +63,26 @@ class Formatter:
         raise NotImplementedError
 
 
+class ColumnFormatter(Formatter):
+    """A formatter that converts each column on its own: subclasses write ``_convert`` only.
+
+    A row is the first element of every converted column, a batch is a dict of converted
+    columns, and a column is one converted column.
+    """
+
+    def _convert(self, col: pa.ChunkedArray) -> Any:
+        raise NotImplementedError
+
+    def format_row(self, table: pa.Table) -> dict[str, Any]:
+        return {name: self._convert(col)[0] for name, col in zip(table.column_names, table.columns)}
+
+    def format_batch(self, table: pa.Table) -> dict[str, Any]:
+        return {name: self._convert(col) for name, col in zip(table.column_names, table.columns)}
+
+    def format_column(self, table: pa.Table) -> Any:
+        return self._convert(table.column(0))
+
+
 _REGISTRY: dict[str, type[Formatter]] = {}
 _ALIASES: dict[str | None, str] = {}
 

@@ -15,10 +15,10 @@ import numpy as np
 import pyarrow as pa
 
 from .arrays import to_numpy
-from .base import Formatter
+from .base import ColumnFormatter
 
 
-class JaxFormatter(Formatter):
+class JaxFormatter(ColumnFormatter):
     """jax output (jax is imported on first use); ``dtype=`` casts numeric columns."""
 
     def _array(self, arr: np.ndarray) -> Any:
@@ -36,12 +36,3 @@ class JaxFormatter(Formatter):
 
     def _convert(self, col: pa.ChunkedArray) -> Any:
         return self._array(to_numpy(col))
-
-    def format_row(self, table: pa.Table) -> dict[str, Any]:
-        return {name: self._convert(col)[0] for name, col in zip(table.column_names, table.columns)}
-
-    def format_batch(self, table: pa.Table) -> dict[str, Any]:
-        return {name: self._convert(col) for name, col in zip(table.column_names, table.columns)}
-
-    def format_column(self, table: pa.Table) -> Any:
-        return self._convert(table.column(0))

@@ -9,16 +9,15 @@ Example:
 """
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from .arrays import to_numpy
-from .base import Formatter
+from .base import ColumnFormatter
 
 
-class NumpyFormatter(Formatter):
+class NumpyFormatter(ColumnFormatter):
     """NumPy output; ``dtype=`` casts numeric columns."""
 
     def _convert(self, col: pa.ChunkedArray) -> np.ndarray:
@@ -27,12 +26,3 @@ class NumpyFormatter(Formatter):
         if dtype is not None and arr.dtype != object:
             arr = arr.astype(dtype, copy=False)
         return arr
-
-    def format_row(self, table: pa.Table) -> dict[str, Any]:
-        return {name: self._convert(col)[0] for name, col in zip(table.column_names, table.columns)}
-
-    def format_batch(self, table: pa.Table) -> dict[str, np.ndarray]:
-        return {name: self._convert(col) for name, col in zip(table.column_names, table.columns)}
-
-    def format_column(self, table: pa.Table) -> np.ndarray:
-        return self._convert(table.column(0))

@@ -15,10 +15,10 @@ import numpy as np
 import pyarrow as pa
 
 from .arrays import is_list_type, ragged_parts, to_numpy, uniform_shape
-from .base import Formatter
+from .base import ColumnFormatter
 
 
-class TensorFlowFormatter(Formatter):
+class TensorFlowFormatter(ColumnFormatter):
     """tensorflow output (tensorflow is imported on first use); ``dtype=`` casts numeric columns."""
 
     def _dense(self, arr: np.ndarray) -> Any:
@@ -47,12 +47,3 @@ class TensorFlowFormatter(Formatter):
                 values, splits = parts
                 return tf.RaggedTensor.from_nested_row_splits(self._dense(values), [tf.constant(s) for s in splits])
         return self._dense(to_numpy(chunk))
-
-    def format_row(self, table: pa.Table) -> dict[str, Any]:
-        return {name: self._convert(col)[0] for name, col in zip(table.column_names, table.columns)}
-
-    def format_batch(self, table: pa.Table) -> dict[str, Any]:
-        return {name: self._convert(col) for name, col in zip(table.column_names, table.columns)}
-
-    def format_column(self, table: pa.Table) -> Any:
-        return self._convert(table.column(0))

@@ -18,10 +18,10 @@ import numpy as np
 import pyarrow as pa
 
 from .arrays import to_numpy
-from .base import Formatter
+from .base import ColumnFormatter
 
 
-class TorchFormatter(Formatter):
+class TorchFormatter(ColumnFormatter):
     """torch output (torch is imported on first use)."""
 
     def _tensor(self, arr: np.ndarray) -> Any:
@@ -46,16 +46,3 @@ class TorchFormatter(Formatter):
 
     def _convert(self, col: pa.ChunkedArray) -> Any:
         return self._tensor(to_numpy(col))
-
-    def format_row(self, table: pa.Table) -> dict[str, Any]:
-        out = {}
-        for name, col in zip(table.column_names, table.columns):
-            value = self._convert(col)
-            out[name] = value[0]
-        return out
-
-    def format_batch(self, table: pa.Table) -> dict[str, Any]:
-        return {name: self._convert(col) for name, col in zip(table.column_names, table.columns)}
-
-    def format_column(self, table: pa.Table) -> Any:
-        return self._convert(table.column(0))
