@@ -304,7 +304,6 @@ def from_generator(cls: type, generator: Callable[..., Iterable[Mapping[str, Any
     """
     from tqdm.auto import tqdm
 
-    from .table import open_arrow_files
     from .writer import ArrowWriter
 
     if writer_batch_size < 1:

@@ -91,6 +91,19 @@ def test_sort_same_order_as_hf(columns, reverse):
             == theirs.sort(columns, reverse=reverse, null_placement="at_start")["id"])
 
 
+def test_sort_passes_null_placement_per_sort_key():
+    """pyarrow >= 25 deprecates SortOptions(null_placement=...); arrowdata gives it per key.
+    (The FutureWarning seen in the parity test above comes from HF ``datasets``' own sort.)"""
+    import warnings
+
+    ours, _ = _pair()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for placement in ("at_end", "at_start"):
+            ours.sort(["key", "label"], reverse=[True, False], null_placement=placement)
+    assert not [w for w in caught if "null_placement" in str(w.message)]
+
+
 def test_skip_take_select_compose_like_hf():
     ours, theirs = _pair()
     a = ours.shuffle(seed=1).select(range(5, 40)).skip(3).take(20).select([4, 0, 4, -1])
