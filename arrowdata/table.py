@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import json
+import mmap
 import os
 from typing import Any, Iterable, Sequence
 
@@ -78,26 +79,37 @@ def check_offsets(array: pa.Array) -> None:
             check_offsets(array.field(i))
 
 
-def _open_one(path: str, verify: bool | None) -> pa.Table:
+def map_file(path: str) -> pa.Buffer:
+    """The file's bytes as a read-only, memory-mapped Arrow buffer.
+
+    Python's ``mmap`` rather than ``pa.memory_map``: Arrow's reader asks the kernel to read
+    ahead every record batch it touches (``madvise(WILLNEED)``), which costs time in
+    proportion to the bytes (about 15 ms per GB even from the page cache), whereas reading
+    through a ``BufferReader`` over this mapping touches only the batch headers, so opening
+    costs the same at 1 GB and at 20 GB.
+    """
+    with open(path, "rb") as f:
+        return pa.py_buffer(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
+
+
+def open_arrow_file(path: str, verify: bool | None = False) -> pa.Table:
+    """One Arrow IPC file (stream or file format), memory-mapped; see :func:`open_arrow_files`.
+
+    Raises :class:`MissingFileError` or :class:`CorruptFileError`, both naming ``path``.
+    """
     if not os.path.exists(path):
         raise MissingFileError(path)
-    size = os.path.getsize(path)
-    if size == 0:
+    if os.path.getsize(path) == 0:
         raise CorruptFileError(f"{path}: empty file, not an Arrow file")
     try:
-        source = pa.memory_map(path, "r")
-        head = source.read(len(_FILE_MAGIC))
-        source.seek(0)
-        if head == _FILE_MAGIC:
-            table = pa.ipc.open_file(source).read_all()
+        data = map_file(path)
+        if data[:len(_FILE_MAGIC)].to_pybytes() == _FILE_MAGIC:
+            table = pa.ipc.open_file(pa.BufferReader(data)).read_all()
         else:
-            source.seek(max(0, size - len(_STREAM_EOS)))
-            tail = source.read(len(_STREAM_EOS))
-            source.seek(0)
-            if tail != _STREAM_EOS:
+            if data[max(0, data.size - len(_STREAM_EOS)):].to_pybytes() != _STREAM_EOS:
                 raise CorruptFileError(f"{path}: truncated Arrow stream (no end-of-stream marker); "
                                        "re-create the file")
-            table = pa.ipc.open_stream(source).read_all()
+            table = pa.ipc.open_stream(pa.BufferReader(data)).read_all()
         table.validate(full=bool(verify))
         if verify is None:
             for col in table.columns:
@@ -127,7 +139,7 @@ def open_arrow_files(paths: Sequence[str | os.PathLike], verify: bool | None = N
     paths = [os.fspath(p) for p in paths]
     if verify is None and sum(os.path.getsize(p) for p in paths if os.path.exists(p)) > OFFSETS_CHECK_LIMIT:
         verify = False
-    tables = [normalize_table(_open_one(p, verify)) for p in paths]
+    tables = [normalize_table(open_arrow_file(p, verify)) for p in paths]
     return concat_tables(tables)
 
 
