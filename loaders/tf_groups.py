@@ -26,7 +26,8 @@ Example:
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -37,6 +38,27 @@ from .padding import PaddingCollator, PreparedColumns, _truncate
 CELLS_PER_ELEMENT = 512 * 1024
 
 ROWS_KEY, WIDTH_KEY = "__rows__", "__width__"
+
+
+def transfer_dtype(value_dtype: Any, output_dtype: Any, pad_value: Any) -> np.dtype:
+    """The dtype a padded column crosses into TensorFlow with: the column's own (often int32 or
+    int8) when it holds the pad value exactly and widens safely to the output dtype, so the numpy
+    fill and the numpy→tensor copy move 2-8x fewer bytes; the widening ``tf.cast`` then runs per
+    batch inside the graph, off the GIL. Otherwise the output dtype itself."""
+    value_dtype, output_dtype = np.dtype(value_dtype), np.dtype(output_dtype)
+    if value_dtype == output_dtype or not np.can_cast(value_dtype, output_dtype, "safe"):
+        return output_dtype
+    try:
+        fits = np.can_cast(np.min_scalar_type(pad_value), value_dtype, "safe")
+    except TypeError:  # not a number numpy can size
+        fits = False
+    return value_dtype if fits else output_dtype
+
+
+def mask_transfer_dtype(mask_dtype: Any) -> np.dtype:
+    """The created ``attention_mask`` crosses as uint8 (0/1) unless its output dtype cannot hold it."""
+    mask_dtype = np.dtype(mask_dtype)
+    return np.dtype(np.uint8) if np.can_cast(np.uint8, mask_dtype, "safe") else mask_dtype
 
 
 def _segment_max(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
@@ -55,12 +77,13 @@ class GroupPadder:
     Args:
         collator: the padding options; its column plan decides the output names and dtypes.
         cells_per_element: cut a read group into elements of about this many padded cells
-            (always at least one batch per element).
+            (always at least one batch per element); default :data:`CELLS_PER_ELEMENT`.
     """
 
-    def __init__(self, collator: PaddingCollator, cells_per_element: int = CELLS_PER_ELEMENT) -> None:
+    def __init__(self, collator: PaddingCollator, cells_per_element: int | None = None) -> None:
         self.collator = collator
-        self.cells_per_element = max(1, int(cells_per_element))
+        # Read at construction, not at import, so tests (and users) can lower the module default.
+        self.cells_per_element = max(1, int(cells_per_element or CELLS_PER_ELEMENT))
 
     def widths(self, prepared: PreparedColumns, sizes: np.ndarray) -> np.ndarray:
         """The padded width of each batch: its longest (untruncated) row over all ragged columns,
@@ -134,7 +157,8 @@ class GroupPadder:
                 dest = _destinations(lengths, row_start, row_width, c.padding_side)
                 layouts.append((lengths, dest))
             kept[name], dests[name] = lengths, dest
-            buf = np.full(total, c.pad_value(target, name), dtype=dtype)
+            pad = c.pad_value(target, name)
+            buf = np.full(total, pad, dtype=transfer_dtype(values.dtype, dtype, pad))
             buf[dest] = values
             out["cells/" + target] = buf
         if c.return_attention_mask and kept and "cells/attention_mask" not in out:
@@ -143,7 +167,7 @@ class GroupPadder:
                 from .errors import LoaderError
 
                 raise LoaderError(f"mask_column {source!r} is not a list column of this batch")
-            mask = np.zeros(total, dtype=np.dtype(c.dtypes.get("attention_mask", np.int64)))
+            mask = np.zeros(total, dtype=mask_transfer_dtype(c.dtypes.get("attention_mask", np.int64)))
             mask[dests[source]] = 1
             out["cells/attention_mask"] = mask
         return out
@@ -176,15 +200,18 @@ def split_group(element: dict[str, Any]) -> Any:
     return tf.data.Dataset.from_tensor_slices(sliced)
 
 
-def unflatten_batch(element: dict[str, Any]) -> dict[str, Any]:
-    """Graph function: one batch slice → its dict of tensors (cells reshaped to ``(rows, width)``)."""
+def unflatten_batch(element: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    """Graph function: one batch slice → its dict of tensors: cells reshaped to ``(rows, width)``,
+    cast to the output dtype and given the static shape of ``spec`` (a dict of ``tf.TensorSpec``)."""
     import tensorflow as tf
 
     shape = tf.stack([element[ROWS_KEY], element[WIDTH_KEY]])
     result = {}
     for key, value in element.items():
         if key.startswith("cells/"):
-            result[key[len("cells/"):]] = tf.reshape(value, shape)
-        elif key.startswith("rows/"):
-            result[key[len("rows/"):]] = value
+            value = tf.reshape(value, shape)
+        elif not key.startswith("rows/"):
+            continue
+        name = key.split("/", 1)[1]
+        result[name] = tf.ensure_shape(tf.cast(value, spec[name].dtype), spec[name].shape)
     return result

@@ -1,11 +1,14 @@
 """TensorFlow: :func:`to_tf_dataset`, a ``tf.data.Dataset`` of padded batches from Arrow.
 
-No Python runs per row. By default Python runs once per *batch*: the vectorized numpy collator
-(the torch loader's) pads it and TensorFlow receives dense arrays. With ``pad_in_graph=True``
-Python runs once per *group* of batches, handing over zero-copy views of the Arrow buffers (flat
-values and offsets); ``tf.RaggedTensor.from_row_splits`` rebuilds the rows and the padding of the
-whole group happens inside the tf.data graph. Either way the ``element_spec`` comes from the
-dataset's schema (its features), never from sampling batches.
+No Python runs per row, nor per batch: Python runs once per *group* of batches, because
+``from_generator`` costs several times more per element than padding a batch does. By default
+(``pad_in_graph=True``) the group crosses as zero-copy views of the Arrow buffers (flat values and
+offsets); ``tf.RaggedTensor.from_row_splits`` rebuilds the rows, native ops cut the group into
+batches and ``RaggedTensor.to_tensor`` pads each one inside the tf.data graph. With
+``pad_in_graph=False`` the group is padded in numpy (one vectorized scatter per column, the torch
+loader's code) into a flat buffer per column, and the graph only cuts it into batches
+(:mod:`loaders.tf_groups`). Either way the ``element_spec`` comes from the dataset's schema (its
+features), never from sampling batches.
 
 Example:
     >>> import pyarrow as pa
@@ -18,7 +21,8 @@ Example:
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -26,7 +30,13 @@ import pyarrow as pa
 from .errors import LoaderError
 from .numpy_loader import BatchBuilder, NumpyLoader
 from .padding import PaddingCollator, column_kind, list_offsets_values
-from .tf_groups import GroupPadder, split_group, unflatten_batch
+from .tf_groups import (
+    GroupPadder,
+    mask_transfer_dtype,
+    split_group,
+    transfer_dtype,
+    unflatten_batch,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -86,13 +96,15 @@ class _GraphPlan:
         for name in self.sources:
             target = c.rename.get(name, name)
             if self.kinds[name] == "ragged":
-                sig["cells/" + target] = tf.TensorSpec([None], self.output_dtype(name))
+                dtype = transfer_dtype(self.value_dtype(name), self.output_dtype(name).as_numpy_dtype,
+                                       c.pad_value(target, name))
+                sig["cells/" + target] = tf.TensorSpec([None], tf.as_dtype(dtype))
             else:
                 sig["rows/" + target] = tf.TensorSpec([None, *_fixed_shape(self.types[name])],
                                                       self.output_dtype(name))
         if c.return_attention_mask and self.ragged and "cells/attention_mask" not in sig:
             sig["cells/attention_mask"] = tf.TensorSpec(
-                [None], tf.as_dtype(np.dtype(c.dtypes.get("attention_mask", np.int64))))
+                [None], tf.as_dtype(mask_transfer_dtype(c.dtypes.get("attention_mask", np.int64))))
         return sig
 
     def arrays(self, table: pa.Table) -> dict[str, np.ndarray]:
@@ -119,88 +131,72 @@ class _GraphPlan:
         target = self.collator.rename.get(name, name)
         return tf.as_dtype(self.collator.output_dtype(target, name, self.types[name]))
 
-    def pad_group_in_graph(self, group: dict[str, Any]) -> Any:
-        """Graph function: one group of many batches (flat values, row splits, batch ``cuts``) → a
-        ``tf.data.Dataset`` of its padded batches.
+    def split_group_ragged(self, group: dict[str, Any]) -> Any:
+        """Graph function: one group of batches (flat Arrow values, row splits, batch ``cuts``) → a
+        ``tf.data.Dataset`` of its batches, each still ragged (``[rows, (tokens)]`` per list column).
 
-        All the padding is done once for the whole group, vectorized: each batch gets its own width
-        (its longest row), every token is scattered to ``batch start + row * width + position`` in one
-        flat buffer per column, and each batch is then a slice and a reshape of that buffer.
+        ``tf.RaggedTensor.from_row_splits`` rebuilds the rows straight from the Arrow offsets; truncation
+        to ``max_length`` happens here, once for the whole group.
         """
         import tensorflow as tf
 
         c = self.collator
         cuts = group["__cuts__"]
-        nrows = cuts[-1]
-        num_batches = tf.size(cuts, out_type=tf.int64) - 1
-        ragged = {}
-        for name in self.ragged:
-            rt = tf.RaggedTensor.from_row_splits(group[name], group[name + "/row_splits"], validate=False)
-            if c.max_length is not None:
-                rt = rt[:, :c.max_length] if c.truncation_side == "right" else rt[:, -c.max_length:]
-            ragged[name] = rt
-        out: dict[str, Any] = {}
-        if ragged:
-            row_batch = tf.searchsorted(cuts, tf.range(nrows), side="right") - 1
-            lengths = {name: rt.row_lengths() for name, rt in ragged.items()}
-            longest = tf.reduce_max(tf.stack(list(lengths.values())), axis=0)
-            if c.padding == "max_length":
-                width = tf.fill([num_batches], tf.constant(c.max_length, tf.int64))
+        sizes = cuts[1:] - cuts[:-1]
+        elements: dict[str, Any] = {"__rows__": sizes}
+        for name in self.sources:
+            if self.kinds[name] == "ragged":
+                rt = tf.RaggedTensor.from_row_splits(group[name], group[name + "/row_splits"], validate=False)
+                if c.max_length is not None:
+                    rt = rt[:, :c.max_length] if c.truncation_side == "right" else rt[:, -c.max_length:]
+                elements["ragged/" + name] = tf.RaggedTensor.from_row_splits(rt, cuts, validate=False)
             else:
-                width = tf.math.unsorted_segment_max(longest, row_batch, num_batches)
-                width = tf.maximum(width, 0)  # unsorted_segment_max gives -inf-like minima for no rows
-            if c.pad_to_multiple_of:
-                m = tf.constant(c.pad_to_multiple_of, tf.int64)
-                width = (width + m - 1) // m * m
-            sizes = cuts[1:] - cuts[:-1]
-            cells = sizes * width
-            cell_start = tf.concat([[0], tf.cumsum(cells)], axis=0)
-            row_start = tf.gather(cell_start, row_batch) + (tf.range(nrows) - tf.gather(cuts, row_batch)) * \
-                tf.gather(width, row_batch)
-            row_width = tf.gather(width, row_batch)
-            total = cell_start[-1]
-            for name, rt in ragged.items():
-                target = c.rename.get(name, name)
-                dtype = self.output_dtype(name)
-                values = tf.cast(rt.flat_values, dtype)
-                out[target] = _scatter_rows(rt.value_rowids(), rt.row_starts(), lengths[name], values, row_start,
-                                            row_width, total, tf.cast(c.pad_value(target, name), dtype),
-                                            c.padding_side)
-            if c.return_attention_mask and "attention_mask" not in out:
-                source = c.mask_column or ("input_ids" if "input_ids" in ragged else self.ragged[0])
-                rt = ragged[source]
-                mask_dtype = tf.as_dtype(np.dtype(c.dtypes.get("attention_mask", np.int64)))
-                ones = tf.ones_like(rt.flat_values, dtype=mask_dtype)
-                out["attention_mask"] = _scatter_rows(rt.value_rowids(), rt.row_starts(), lengths[source], ones,
-                                                      row_start, row_width, total, tf.cast(0, mask_dtype),
-                                                      c.padding_side)
-        else:
-            width = tf.zeros([num_batches], tf.int64)
-            cell_start = cuts
-        # Slicing ragged [batch, (cells)] tensors is one C++ op per element; no big captures per call.
-        elements: dict[str, Any] = {
-            "__rows__": cuts[1:] - cuts[:-1],
-            "__width__": width,
-        }
-        for k, v in out.items():
-            elements["cells/" + k] = tf.RaggedTensor.from_row_splits(v, cell_start, validate=False)
-        for n in self.sources:
-            if n not in ragged:
-                values = tf.cast(group[n], self.output_dtype(n))
-                elements["rows/" + c.rename.get(n, n)] = tf.RaggedTensor.from_row_splits(values, cuts, validate=False)
+                values = tf.cast(group[name], self.output_dtype(name))
+                elements["rows/" + name] = tf.RaggedTensor.from_row_splits(values, cuts, validate=False)
         return tf.data.Dataset.from_tensor_slices(elements)
 
-    def finish_batch(self, element: dict[str, Any]) -> dict[str, Any]:
-        """Graph function: one sliced batch → its dict of dense tensors with static shapes."""
+    def pad_batch(self, element: dict[str, Any]) -> dict[str, Any]:
+        """Graph function: one ragged batch → its dict of padded dense tensors with static shapes,
+        every list column padded to the batch's width (its longest kept row) by ``to_tensor``."""
         import tensorflow as tf
 
-        shape = tf.stack([element["__rows__"], element["__width__"]])
-        result = {}
-        for key, value in element.items():
-            if key.startswith("cells/"):
-                result[key[len("cells/"):]] = tf.reshape(value, shape)
-            elif key.startswith("rows/"):
-                result[key[len("rows/"):]] = value
+        c = self.collator
+        rows = element["__rows__"]
+        ragged = {n: element["ragged/" + n] for n in self.ragged}
+        lengths = {n: rt.row_lengths() for n, rt in ragged.items()}
+        if c.padding == "max_length":
+            width = tf.constant(c.max_length, tf.int64)
+        else:
+            width = tf.reduce_max(tf.stack([tf.reduce_max(v) for v in lengths.values()])) if ragged else \
+                tf.constant(0, tf.int64)
+            width = tf.maximum(width, 0)  # reduce_max of no rows is the dtype's minimum
+        if c.pad_to_multiple_of:
+            m = tf.constant(c.pad_to_multiple_of, tf.int64)
+            width = (width + m - 1) // m * m
+        shape = tf.stack([rows, width])
+        cols = tf.range(width)[None, :]
+        if c.padding_side == "left":
+            # Row r right-padded is [tokens, pads]; left-padded is the same row rotated by its length.
+            def place(dense: Any, n: Any) -> Any:
+                return tf.gather(dense, tf.math.floormod(cols + n[:, None], tf.maximum(width, 1)), batch_dims=1)
+        else:
+            def place(dense: Any, n: Any) -> Any:
+                return dense
+        result: dict[str, Any] = {}
+        for name in self.sources:
+            target = c.rename.get(name, name)
+            if name in ragged:
+                dtype = self.output_dtype(name)
+                rt = tf.cast(ragged[name], dtype)
+                dense = rt.to_tensor(default_value=tf.cast(c.pad_value(target, name), dtype), shape=shape)
+                result[target] = place(dense, lengths[name])
+            else:
+                result[target] = element["rows/" + name]
+        if c.return_attention_mask and ragged and "attention_mask" not in result:
+            source = c.mask_column or ("input_ids" if "input_ids" in ragged else self.ragged[0])
+            n = lengths[source][:, None]
+            mask = cols >= width - n if c.padding_side == "left" else cols < n
+            result["attention_mask"] = tf.cast(mask, tf.as_dtype(np.dtype(c.dtypes.get("attention_mask", np.int64))))
         spec = self.element_spec()
         return {k: tf.ensure_shape(result[k], spec[k].shape) for k in spec}
 
@@ -223,19 +219,6 @@ class _GraphPlan:
         return spec
 
 
-def _scatter_rows(rowids: Any, row_starts: Any, lengths: Any, values: Any, row_start: Any, row_width: Any,
-                  total: Any, pad_value: Any, side: str) -> Any:
-    """Scatter ragged ``values`` into a flat buffer of ``total`` cells, row ``r`` occupying
-    ``row_width[r]`` cells from ``row_start[r]``, padded on ``side``."""
-    import tensorflow as tf
-
-    pos = tf.range(tf.size(values, out_type=tf.int64)) - tf.gather(row_starts, rowids)
-    if side == "left":
-        pos += tf.gather(row_width - lengths, rowids)
-    dest = tf.gather(row_start, rowids) + pos
-    return tf.tensor_scatter_nd_update(tf.fill([total], pad_value), dest[:, None], values)
-
-
 def to_tf_dataset(dataset: Any, columns: str | Sequence[str] | None = None,
                   label_cols: str | Sequence[str] | None = None, batch_size: int = 32, shuffle: bool = False,
                   seed: int = 0, drop_remainder: bool = False, *, collate_fn: Callable[[pa.Table], Mapping] | None = None,
@@ -245,7 +228,7 @@ def to_tf_dataset(dataset: Any, columns: str | Sequence[str] | None = None,
                   truncation_side: str = "right", dtypes: Mapping[str, Any] | None = None,
                   rename: Mapping[str, str] | None = None, return_attention_mask: bool = True,
                   group_by_length: bool = False, mega_batch_mult: int = 50, length_column: str = "input_ids",
-                  rank: int = 0, world_size: int = 1, read_ahead: int | None = None, pad_in_graph: bool = False,
+                  rank: int = 0, world_size: int = 1, read_ahead: int | None = None, pad_in_graph: bool = True,
                   prefetch: bool = True) -> Any:
     """A ``tf.data.Dataset`` of padded batches, for ``keras.Model.fit``.
 
@@ -263,11 +246,12 @@ def to_tf_dataset(dataset: Any, columns: str | Sequence[str] | None = None,
         group_by_length, mega_batch_mult, length_column: length-grouped bucketing.
         rank, world_size: shard the batches over workers.
         read_ahead: batches gathered together in one read (default: about 8 MB of rows).
-        pad_in_graph: pad inside the tf.data graph: each group of batches crosses into TensorFlow as flat
-            Arrow values and offsets (``tf.RaggedTensor.from_row_splits``) and is padded there, vectorized.
-            The default instead pads with the same vectorized numpy collator as the torch loader and hands
-            TensorFlow one dense batch per step, which measured faster on CPU (see docs/loaders.md);
-            both give identical batches.
+        pad_in_graph: pad inside the tf.data graph (the default): each group of batches crosses into
+            TensorFlow as flat Arrow values and offsets (``tf.RaggedTensor.from_row_splits``), is cut into
+            ragged batches by native ops and each batch is padded by ``RaggedTensor.to_tensor``.
+            ``False`` pads each group with vectorized numpy instead (the torch loader's code) and the
+            graph only cuts it into batches; both give identical batches and measured within noise of
+            each other on CPU (see docs/loaders.md), the in-graph one slightly ahead.
         prefetch: add ``prefetch(AUTOTUNE)``.
 
     Example:
@@ -303,13 +287,12 @@ def to_tf_dataset(dataset: Any, columns: str | Sequence[str] | None = None,
                           batch_dim=batch_size if drop_remainder else None)
         collator.columns = builder.columns = plan.sources
         padder = GroupPadder(collator)
-        sizes_of = builder.plan
 
         def padded_groups() -> Iterator[dict[str, np.ndarray]]:
             # One element per group of batches (~4 MB a column), padded in one numpy scatter per
             # column: from_generator's per-element cost is paid once per group, not per batch.
             epoch = epochs.next()
-            sizes = sizes_of(epoch).batch_sizes()
+            sizes = builder.plan(epoch).batch_sizes()
             for lo, hi in builder.groups(epoch):
                 table = builder.source.read(builder.group_positions(epoch, lo, hi), plan.sources)
                 yield from padder.elements(collator.prepare(table), sizes[lo:hi])
@@ -319,10 +302,11 @@ def to_tf_dataset(dataset: Any, columns: str | Sequence[str] | None = None,
         targets = [collator.rename.get(s, s) for s in label_sources]
 
         def finish(element: dict[str, Any]) -> Any:
-            batch = unflatten_batch(element)
-            batch = {k: tf.ensure_shape(batch[k], spec[k].shape) for k in spec}
+            batch = unflatten_batch(element, spec)
             return _split_labels(batch, targets) if targets else batch
 
+        if prefetch:  # the Python producer pads the next group while the graph cuts this one
+            ds = ds.prefetch(1)
         ds = ds.flat_map(split_group).map(finish)
     else:
         plan = _GraphPlan(schema, sources + [s for s in label_sources if s not in sources], collator,
@@ -340,13 +324,21 @@ def to_tf_dataset(dataset: Any, columns: str | Sequence[str] | None = None,
 
         signature = {**plan.generator_signature(), "__cuts__": tf.TensorSpec([None], tf.int64)}
         ds = tf.data.Dataset.from_generator(groups, output_signature=signature)
-        ds = ds.flat_map(plan.pad_group_in_graph).map(plan.finish_batch)
+        targets = [collator.rename.get(s, s) for s in label_sources]
+
+        def pad(element: dict[str, Any]) -> Any:
+            # Features and labels split in the same map: one tf.data stage less per batch.
+            batch = plan.pad_batch(element)
+            return _split_labels(batch, targets) if targets else batch
+
+        if prefetch:  # Python reads the next group while the graph pads this one
+            ds = ds.prefetch(1)
+        ds = ds.flat_map(plan.split_group_ragged).map(pad)
     # The number of batches is known exactly: say so, so Keras shows real progress bars and never
     # mistakes the end of an epoch for running out of data.
     ds = ds.apply(tf.data.experimental.assert_cardinality(builder.num_batches(0)))
-    if labels and (collate_fn is not None or pad_in_graph):
-        targets = labels if collate_fn is not None else [collator.rename.get(s, s) for s in label_sources]
-        ds = ds.map(lambda batch: _split_labels(batch, targets))
+    if labels and collate_fn is not None:
+        ds = ds.map(lambda batch: _split_labels(batch, labels))
     if prefetch:
         ds = ds.prefetch(tf.data.AUTOTUNE)
     return ds
