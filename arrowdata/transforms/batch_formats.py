@@ -18,8 +18,11 @@ Example:
 from __future__ import annotations
 
 import functools
+import sys
+from collections import deque
 from collections.abc import MutableMapping
 from itertools import repeat
+from operator import setitem
 from typing import Any, Iterator
 
 import pyarrow as pa
@@ -102,6 +105,25 @@ class LazyBatch(_LazyColumns):
         return self._column(key)
 
 
+def _refcount_alone() -> int | None:
+    """What ``sys.getrefcount`` reports, through ``map``, for an object only a list refers to."""
+    getrefcount = getattr(sys, "getrefcount", None)
+    return None if getrefcount is None else max(map(getrefcount, [object()]))
+
+
+#: ``None`` where reference counts cannot be read: every batch is then taken to have escaped rows.
+_ALONE = _refcount_alone()
+
+
+def _escaped(rows: list) -> bool:
+    """Whether anything besides ``rows`` still refers to one of its rows (the function kept it).
+
+    A C-level scan of reference counts costs a fraction of indexing every row by id, and it can
+    only err towards "escaped": a row held elsewhere always counts more than one held by the list.
+    """
+    return _ALONE is None or bool(rows) and max(map(sys.getrefcount, rows)) > _ALONE
+
+
 class _RowSource:
     """What the rows of one batch share: the table, its decoded columns, and which columns are hot."""
 
@@ -119,16 +141,23 @@ class _RowSource:
             self._index = dict(zip(map(id, self.rows), range(len(self.rows))))
         return self._index[id(row)]
 
-    def release(self) -> None:
-        """Drop the batch's rows once the function is done with them.
+    def release(self) -> bool:
+        """Drop the batch's rows once the function is done with them; returns whether none escaped.
 
         Each batch's row class refers to this source, so a source holding its rows would form a
         cycle only the garbage collector could free: rows would pile up and every collection
-        would walk them. The index (ids, no rows) is kept for any row the function held on to.
+        would walk them. When the function kept some row, the index (ids, no rows) is kept so
+        that row still finds its position; usually none did, and the index is never built.
+        The list is emptied in place, so the rows go as soon as the function is done with them.
         """
-        if self._index is None:
-            self._index = dict(zip(map(id, self.rows), range(len(self.rows))))
-        self.rows = []
+        rows, self.rows = self.rows, []
+        escaped = _escaped(rows)
+        if escaped and self._index is None:
+            self._index = dict(zip(map(id, rows), range(len(rows))))
+        elif not escaped:
+            self._index = None
+        rows.clear()
+        return not escaped
 
     def column(self, key: str) -> list:
         col = self.decoded.get(key)
@@ -216,28 +245,67 @@ def format_batch(table: pa.Table, batch_format: str, input_columns: list[str] | 
     return tuple(formatted[c] for c in input_columns)
 
 
+class RowBatches:
+    """Makes the :class:`LazyRow` rows of the successive batches of one ``map``/``filter`` call.
+
+    The batches share the set of hot columns, and one row class for as long as no row outlives
+    its batch: creating a class per batch costs more than the rows of a small batch, and every
+    class is a cycle left to the garbage collector. A batch whose rows escaped keeps its class
+    (its rows still read through it) and the next batch gets a new one.
+    """
+
+    __slots__ = ("hot", "_free")
+
+    def __init__(self, hot: set[str] | None = None) -> None:
+        self.hot = hot if hot is not None else set()
+        self._free: type | None = None  # a row class no live row uses
+
+    def rows(self, table: pa.Table) -> list:
+        """The rows of ``table``; hand them to :meth:`release` when the function is done with them."""
+        src = _RowSource(table, self.hot)
+        names = [n for n in table.column_names if n in src.hot]
+        columns = [src.column(n) for n in names]
+        row_type, self._free = self._free, None
+        if row_type is None:
+            row_type = type("LazyRow", (LazyRow,), {"_src": src})
+        else:
+            row_type._src = src
+        # All C-level loops: empty instances, then one column at a time. ``operator.setitem`` reaches
+        # dict's own slot (LazyRow does not override ``__setitem__``) and is about twice as fast as
+        # building each row from pairs.
+        rows = list(map(_new_dict, repeat(row_type, table.num_rows)))
+        for name, col in zip(names, columns):
+            deque(map(setitem, rows, repeat(name), col), 0)
+        src.rows = rows
+        return rows
+
+    def release(self, rows: list) -> None:
+        """Let the batch's rows be freed as soon as nothing else holds them (empties ``rows``)."""
+        if rows and isinstance(rows[0], LazyRow):
+            row_type = type(rows[0])
+            if row_type._src.release():
+                self._free = row_type
+
+
+_new_dict = dict.__new__
+
+
 def release_rows(rows: list) -> None:
-    """Let a batch of :func:`format_rows` rows be freed as soon as nothing else holds them."""
+    """Let a batch of :func:`format_rows` rows be freed as soon as nothing else holds them (empties ``rows``)."""
     if rows and isinstance(rows[0], LazyRow):
         rows[0]._src.release()
 
 
-def format_rows(table: pa.Table, input_columns: list[str] | None = None, hot: set[str] | None = None):
+def format_rows(table: pa.Table, input_columns: list[str] | None = None, hot: set[str] | None = None,
+                batches: RowBatches | None = None):
     """Rows of ``table`` as :class:`LazyRow` dicts (or tuples of values with ``input_columns``).
 
     ``hot`` (shared across the batches of one call) names the columns decoded up front; a row
-    reading another column decodes it for the whole batch and adds it to ``hot``. Call
-    ``release_rows(rows)`` when the function is done with them.
+    reading another column decodes it for the whole batch and adds it to ``hot``. ``batches``
+    (one per call, its ``hot`` used instead) also reuses the row class between batches. Call
+    ``release_rows(rows)`` (or ``batches.release(rows)``) when the function is done with them.
     """
     if input_columns is not None:
         values = [table.column(n).to_pylist() for n in input_columns]
         return list(zip(*values)) if values else [() for _ in range(table.num_rows)]
-    src = _RowSource(table, hot if hot is not None else set())
-    names = [n for n in table.column_names if n in src.hot]
-    columns = [src.column(n) for n in names]
-    row_type = type("LazyRow", (LazyRow,), {"_src": src})
-    if columns:
-        src.rows = list(map(row_type, map(zip, repeat(names), zip(*columns))))  # all C-level loops
-    else:
-        src.rows = [row_type() for _ in range(table.num_rows)]
-    return src.rows
+    return (batches if batches is not None else RowBatches(hot)).rows(table)

@@ -18,7 +18,6 @@ Example:
 """
 from __future__ import annotations
 
-import contextlib
 import gc
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..gather import take
-from .batch_formats import LazyRow, format_batch, format_rows, release_rows
+from .batch_formats import LazyRow, RowBatches, format_batch, format_rows
 from .outputs import OutputSink, TransformError, merge, to_table
 
 #: Rows per read when the function sees one row at a time or the filter is an Arrow expression.
@@ -135,7 +134,7 @@ def run_map(table: pa.Table, indices: pa.Array | None, start: int, stop: int, sp
     Returns ``False`` when the function returned ``None`` (side effects only: nothing is written).
     """
     types = _output_types(spec)
-    hot: set[str] = set()
+    row_batches = RowBatches()
     returned_data: bool | None = None
     size = spec.batch_size if spec.batched else max(spec.writer_batch_size or ROW_READ_SIZE, 1)
     if spec.batched and (spec.batch_size is None or spec.batch_size <= 0):
@@ -148,7 +147,7 @@ def run_map(table: pa.Table, indices: pa.Array | None, start: int, stop: int, sp
             out = _call(spec, args if spec.input_columns is not None else (args,),
                         _batch_indices(offset, n, spec.batch_format), rank)
         else:
-            out = _row_outputs(spec, batch, offset, rank, hot)
+            out = _row_outputs(spec, batch, offset, rank, row_batches)
         got = _finish_batch(spec, batch, out, sink, where, types)
         if returned_data is None:
             returned_data = got
@@ -160,22 +159,19 @@ def run_map(table: pa.Table, indices: pa.Array | None, start: int, stop: int, sp
     return bool(returned_data) if returned_data is not None else True
 
 
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for one batch of row-wise calls.
+def _pause_gc() -> bool:
+    """Pause the cyclic garbage collector for one batch of row-wise calls; returns whether to resume it.
 
     A batch creates thousands of short-lived dicts, which would set the collector off several
     times per batch for nothing (they hold no cycles): about a fifth of a row-wise filter's time.
-    Whatever cycles the function creates are collected after the batch.
+    The rows are released before the collector resumes, so it does not walk them either;
+    whatever cycles the function creates are collected after the batch. (Inline rather than a
+    context manager: at 1000 rows a batch, its overhead shows.)
     """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+    if gc.isenabled():
+        gc.disable()
+        return True
+    return False
 
 
 def _simple(spec: MapSpec) -> bool:
@@ -184,17 +180,21 @@ def _simple(spec: MapSpec) -> bool:
 
 
 def _row_outputs(spec: MapSpec, batch: pa.Table, offset: int, rank: int | None,
-                 hot: set[str]) -> dict[str, list] | None:
+                 row_batches: RowBatches) -> dict[str, list] | None:
     """Call a row-wise function on every row of ``batch``; its dicts become one batch of columns."""
-    with _gc_paused():
-        rows = format_rows(batch, spec.input_columns, hot)
+    resume = _pause_gc()
+    try:
+        rows = format_rows(batch, spec.input_columns, batches=row_batches)
         if _simple(spec):
             outs = list(map(spec.function, rows))
         else:
             outs = [_call(spec, row if spec.input_columns is not None else (row,), offset + i, rank)
                     for i, row in enumerate(rows)]
+    finally:
+        if resume:
+            gc.enable()
     if not outs or all(o is None for o in outs):
-        release_rows(rows)
+        row_batches.release(rows)
         return None
     given_back = False
     for i, out in enumerate(outs):
@@ -210,7 +210,7 @@ def _row_outputs(spec: MapSpec, batch: pa.Table, offset: int, rank: int | None,
         keys = list(dict.fromkeys(k for out in outs for k in (out.written() if isinstance(out, LazyRow) else out)))
     else:
         keys = list(outs[0])
-    release_rows(rows)
+    row_batches.release(rows)
     columns: dict[str, list] = {}
     for k in keys:
         try:
@@ -284,7 +284,7 @@ def run_filter(table: pa.Table, indices: pa.Array | None, start: int, stop: int,
                rank: int | None = None, progress: Callable[[int], None] | None = None) -> np.ndarray:
     """The logical positions in ``[start, stop)`` that pass the predicate, ascending, as uint64."""
     kept: list[np.ndarray] = []
-    hot: set[str] = set()
+    row_batches = RowBatches()
     if spec.expression is not None:
         step = EXPRESSION_READ_SIZE  # bounds the memory of gathers and of merged columns
         for offset, batch in iter_batches(table, indices, start, stop, step):
@@ -294,24 +294,29 @@ def run_filter(table: pa.Table, indices: pa.Array | None, start: int, stop: int,
     else:
         size = spec.batch_size if spec.batched and spec.batch_size and spec.batch_size > 0 else (
             ROW_READ_SIZE if not spec.batched else max(stop - start, 1))
+        simple = _simple(spec)
         for offset, batch in iter_batches(table, indices, start, stop, size):
             n = batch.num_rows
-            where = f"filter at rows {offset}..{offset + n - 1}"
             if spec.batched:
+                where = f"filter at rows {offset}..{offset + n - 1}"
                 args = format_batch(batch, spec.batch_format, spec.input_columns)
                 out = _call(spec, args if spec.input_columns is not None else (args,),
                             _batch_indices(offset, n, spec.batch_format), rank)
                 mask = _as_mask(out, n, where)
             else:
-                with _gc_paused():
-                    rows = format_rows(batch, spec.input_columns, hot)
-                    if _simple(spec):
+                resume = _pause_gc()
+                try:
+                    rows = format_rows(batch, spec.input_columns, batches=row_batches)
+                    if simple:
                         mask = np.fromiter(map(bool, map(spec.function, rows)), dtype=bool, count=n)
                     else:
                         mask = np.fromiter((bool(_call(spec, row if spec.input_columns is not None else (row,),
                                                        offset + i, rank)) for i, row in enumerate(rows)),
                                            dtype=bool, count=n)
-                    release_rows(rows)
+                    row_batches.release(rows)
+                finally:
+                    if resume:
+                        gc.enable()
             kept.append(np.flatnonzero(mask).astype(np.uint64) + np.uint64(offset))
             if progress is not None:
                 progress(n)
