@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 
 from ..gather import take
 from .batch_formats import LazyRow, RowBatches, format_batch, format_rows
-from .outputs import OutputSink, TransformError, merge, to_table
+from .outputs import OutputSink, TransformError, append_arrow, merge, to_table
 
 #: Rows per read when the function sees one row at a time or the filter is an Arrow expression.
 ROW_READ_SIZE = 1000
@@ -101,11 +101,15 @@ def _finish_batch(spec: MapSpec, batch: pa.Table, out: Any, sink: OutputSink, wh
     """Write one batch's result; returns whether the function returned data (not ``None``)."""
     if out is None:
         return False
-    table = to_table(out, where, types)
-    merged = merge(batch, table, spec.remove_columns, where)
     returned = sink.returned_columns
-    if table is not None:
-        returned.update(table.column_names)
+    merged = append_arrow(batch, out) if types is None and not spec.remove_columns else None
+    if merged is not None:
+        returned.update(out)
+    else:
+        table = to_table(out, where, types)
+        merged = merge(batch, table, spec.remove_columns, where)
+        if table is not None:
+            returned.update(table.schema.names)
     if spec.features is not None:
         from ..features import cast_table
 
@@ -144,8 +148,9 @@ def run_map(table: pa.Table, indices: pa.Array | None, start: int, stop: int, sp
         where = f"map at rows {offset}..{offset + n - 1}"
         if spec.batched:
             args = format_batch(batch, spec.batch_format, spec.input_columns)
+            # Indices only when asked for: building them costs as much as a vectorized function's batch.
             out = _call(spec, args if spec.input_columns is not None else (args,),
-                        _batch_indices(offset, n, spec.batch_format), rank)
+                        _batch_indices(offset, n, spec.batch_format) if spec.with_indices else None, rank)
         else:
             out = _row_outputs(spec, batch, offset, rank, row_batches)
         got = _finish_batch(spec, batch, out, sink, where, types)
@@ -164,8 +169,8 @@ def _pause_gc() -> bool:
 
     A batch creates thousands of short-lived dicts, which would set the collector off several
     times per batch for nothing (they hold no cycles): about a fifth of a row-wise filter's time.
-    The rows are released before the collector resumes, so it does not walk them either;
-    whatever cycles the function creates are collected after the batch. (Inline rather than a
+    ``run_filter`` releases the rows before the collector resumes, so it does not walk them
+    either; whatever cycles the function creates are collected after the batch. (Inline rather than a
     context manager: at 1000 rows a batch, its overhead shows.)
     """
     if gc.isenabled():
@@ -301,7 +306,7 @@ def run_filter(table: pa.Table, indices: pa.Array | None, start: int, stop: int,
                 where = f"filter at rows {offset}..{offset + n - 1}"
                 args = format_batch(batch, spec.batch_format, spec.input_columns)
                 out = _call(spec, args if spec.input_columns is not None else (args,),
-                            _batch_indices(offset, n, spec.batch_format), rank)
+                            _batch_indices(offset, n, spec.batch_format) if spec.with_indices else None, rank)
                 mask = _as_mask(out, n, where)
             else:
                 resume = _pause_gc()
