@@ -163,3 +163,15 @@ def finite_number(name: str, value: Any) -> float:
     if not math.isfinite(x):
         raise MetricInputError(f"{name}: expected a finite number, got {value!r}")
     return x
+
+
+def positive_int(name: str, value: Any) -> int:
+    """``value`` if it is an int ≥ 1 (bools refused), else a :class:`MetricInputError` naming ``name``.
+
+    Example:
+        >>> positive_int("max_order", 4)
+        4
+    """
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise MetricInputError(f"{name}: expected a positive int, got {value!r}")
+    return int(value)

@@ -105,9 +105,7 @@ class BLEU(Metric):
             v.choice("tokenizer", tok, tokenizer_names())
         elif not callable(tok):
             raise v.MetricInputError(f"tokenizer: expected a tokenizer name or a callable, got {tok!r}")
-        order = self.options["max_order"]
-        if not isinstance(order, int) or isinstance(order, bool) or order < 1:
-            raise v.MetricInputError(f"max_order: expected a positive int, got {order!r}")
+        order = v.positive_int("max_order", self.options["max_order"])
         self.add_state("matches", np.zeros(order, dtype=np.int64), reduce="sum")
         self.add_state("possible", np.zeros(order, dtype=np.int64), reduce="sum")
         self.add_state("translation_length", 0, reduce="sum")

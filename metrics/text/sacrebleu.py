@@ -125,9 +125,7 @@ class SacreBLEU(Metric):
 
     def _init_states(self) -> None:
         v.choice("tokenize", self.options["tokenize"], tokenizer_names())
-        order = self.options["max_ngram_order"]
-        if not isinstance(order, int) or isinstance(order, bool) or order < 1:
-            raise v.MetricInputError(f"max_ngram_order: expected a positive int, got {order!r}")
+        order = v.positive_int("max_ngram_order", self.options["max_ngram_order"])
         self.add_state("counts", np.zeros(order, dtype=np.int64), reduce="sum")
         self.add_state("totals", np.zeros(order, dtype=np.int64), reduce="sum")
         self.add_state("sys_len", 0, reduce="sum")
