@@ -76,12 +76,14 @@ def _is_number(line: str) -> bool:
 def read_values(path: str, fmt: str = "auto") -> list[Any]:
     """The values of a predictions/references file (see the module doc for the formats)."""
     p = Path(path)
-    if not p.is_file():
+    # exists() rather than is_file(): pipes such as bash's <(...) are files to read too.
+    if not p.exists() or p.is_dir():
         raise MissingFileError(str(p))
+    raw = p.read_bytes()  # read once: a pipe cannot be read a second time for the error's line number
     try:
-        text = p.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        line = p.read_bytes()[:e.start].count(b"\n") + 1
+        line = raw[:e.start].count(b"\n") + 1
         raise DataFileError(f"not UTF-8 text ({e.reason})", path=str(p), line=line) from None
     lines = text.split("\n")
     if lines and lines[-1] == "":  # the final newline ends the last line; it does not start a new one

@@ -93,3 +93,32 @@ def test_wired_into_arrowdata_cli(tmp_path, capsys):
     p = _write(tmp_path / "p.txt", ["1", "0"])
     code = cli.main(["metric", "accuracy", "-p", p, "-r", p])
     assert code == 0 and json.loads(capsys.readouterr().out) == {"accuracy": 1.0}
+
+
+def test_reads_from_pipes_like_process_substitution(tmp_path, capsys):
+    import os
+    import threading
+
+    fifos = {}
+    for name, lines in {"p": ["1", "0", "1"], "r": ["1", "1", "1"]}.items():
+        path = tmp_path / name
+        os.mkfifo(path)
+        fifos[name] = (str(path), "".join(line + "\n" for line in lines))
+
+    def feed(path: str, text: str) -> None:
+        with open(path, "w", encoding="utf-8") as f:  # blocks until the CLI opens the pipe
+            f.write(text)
+
+    writers = [threading.Thread(target=feed, args=fifos[k], daemon=True) for k in ("p", "r")]
+    for w in writers:
+        w.start()
+    code, out, _ = _run(capsys, ["glue", "--config", "mrpc", "--predictions", fifos["p"][0],
+                                 "--references", fifos["r"][0]])
+    assert code == 0
+    assert json.loads(out) == metrics.load("glue", "mrpc").compute(predictions=[1, 0, 1], references=[1, 1, 1])
+
+
+def test_a_folder_is_not_a_file(tmp_path, capsys):
+    r = _write(tmp_path / "r.txt", ["1"])
+    code, _, err = _run(capsys, ["accuracy", "--predictions", str(tmp_path), "--references", r])
+    assert code != 0 and str(tmp_path) in err
