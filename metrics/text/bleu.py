@@ -23,7 +23,7 @@ from .. import validation as v
 from ..base import Metric
 from ..registry import register
 from .bleu_stats import bleu_statistics
-from .mt_inputs import predictions_and_references
+from .mt_inputs import predictions_and_references, tokenize_references
 from .tokenizers_mt import get_tokenizer, tokenizer_names
 
 __all__ = ["BLEU", "nmt_bleu_score"]
@@ -115,11 +115,7 @@ class BLEU(Metric):
         preds, refs = predictions_and_references(self.name, predictions, references)
         tok = self.options["tokenizer"]
         hyp_tokens = _tokenize(tok, preds)
-        flat = _tokenize(tok, [r for rs in refs for r in rs])
-        ref_tokens, pos = [], 0
-        for rs in refs:
-            ref_tokens.append(flat[pos:pos + len(rs)])
-            pos += len(rs)
+        ref_tokens = tokenize_references(refs, lambda lines: _tokenize(tok, lines))
         stats = bleu_statistics(hyp_tokens, ref_tokens, self.options["max_order"])
         self.matches = self.matches + stats.matches
         self.possible = self.possible + stats.totals

@@ -13,11 +13,13 @@ Example:
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Sequence, TypeVar
 
 from .. import validation as v
 
-__all__ = ["predictions_and_references"]
+__all__ = ["predictions_and_references", "tokenize_references"]
+
+T = TypeVar("T")
 
 
 def predictions_and_references(metric: str, predictions: Any, references: Any) -> tuple[list[str], list[list[str]]]:
@@ -30,3 +32,20 @@ def predictions_and_references(metric: str, predictions: Any, references: Any) -
             raise v.MetricInputError(f"{metric}: references[{i}] is empty; every prediction needs at least "
                                      f"one reference")
     return preds, refs
+
+
+def tokenize_references(references: Sequence[Sequence[str]],
+                        tokenize: Callable[[list[str]], Sequence[T]]) -> list[list[T]]:
+    """Every reference tokenized in ONE batch call (tokenizers are batch-vectorized), then
+    regrouped per prediction, keeping each prediction's reference count.
+
+    Example:
+        >>> tokenize_references([["a b"], ["c", "d e"]], lambda lines: [l.split() for l in lines])
+        [[['a', 'b']], [['c'], ['d', 'e']]]
+    """
+    flat = list(tokenize([r for rs in references for r in rs]))
+    grouped, pos = [], 0
+    for rs in references:
+        grouped.append(flat[pos:pos + len(rs)])
+        pos += len(rs)
+    return grouped

@@ -24,7 +24,7 @@ from .. import validation as v
 from ..base import Metric
 from ..registry import register
 from .bleu_stats import bleu_statistics
-from .mt_inputs import predictions_and_references
+from .mt_inputs import predictions_and_references, tokenize_references
 from .tokenizers_mt import get_tokenizer, tokenizer_names
 
 logger = logging.getLogger(__name__)
@@ -138,11 +138,7 @@ class SacreBLEU(Metric):
                            "detokenized text. Pass force=True if this is intended.")
         tok, lower = self.options["tokenize"], self.options["lowercase"]
         hyp_tokens = sacrebleu_tokens(preds, tok, lower)
-        flat = sacrebleu_tokens([r for rs in refs for r in rs], tok, lower)
-        ref_tokens, pos = [], 0
-        for rs in refs:
-            ref_tokens.append(flat[pos:pos + len(rs)])
-            pos += len(rs)
+        ref_tokens = tokenize_references(refs, lambda lines: sacrebleu_tokens(lines, tok, lower))
         stats = bleu_statistics(hyp_tokens, ref_tokens, self.options["max_ngram_order"])
         self.counts = self.counts + stats.matches
         self.totals = self.totals + stats.totals

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 from ..base import Metric
 from ..registry import register
-from .mt_inputs import predictions_and_references
+from .mt_inputs import predictions_and_references, tokenize_references
 from .ter_align import ter_edits
 from .tokenizers_mt import _V13A_CONTEXT_RULES, _pad_symbols
 
@@ -135,11 +135,7 @@ class TER(Metric):
         # sacreBLEU 2.x normalises references twice (once when caching them, once when splitting
         # them into words). With normalized/no_punct the second pass can split further ("it's ,"
         # -> "it 's ,"); published TER scores include that, so we do it too.
-        flat = self._tokenize([r for rs in refs for r in rs], passes=2)
-        ref_words, pos = [], 0
-        for rs in refs:
-            ref_words.append(flat[pos:pos + len(rs)])
-            pos += len(rs)
+        ref_words = tokenize_references(refs, lambda lines: self._tokenize(lines, passes=2))
         edits, length = ter_statistics(self._tokenize(preds), ref_words)
         self.num_edits += edits
         self.ref_length += length
