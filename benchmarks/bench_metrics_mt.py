@@ -14,12 +14,18 @@ Usage:
 """
 from __future__ import annotations
 
+import sys
+
 import argparse
 import math
 import os
 import random
 import time
+from pathlib import Path
 from typing import Any, Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from rivals import try_evaluate  # noqa: E402
 
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -90,16 +96,6 @@ CASES = {
     "ter": ("ter", {}, "TER", {}),
 }
 EVALUATE_NAMES = {"bleu": "sacrebleu", "chrf": "chrf", "chrf++": "chrf", "ter": "ter"}
-
-
-def try_evaluate(name: str) -> str:
-    try:
-        import evaluate
-
-        evaluate.load(name)
-        return "loaded"
-    except Exception as e:  # no network here: evaluate cannot fetch its metric scripts
-        return f"cannot load offline ({type(e).__name__})"
 
 
 def run(sizes: list[int], names: list[str]) -> None:

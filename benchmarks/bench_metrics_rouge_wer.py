@@ -25,9 +25,13 @@ import os
 import random
 import sys
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from rivals import try_evaluate  # noqa: E402
 
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -66,16 +70,6 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, tuple[float, float]]:
     wall, cpu = time.perf_counter(), time.process_time()
     out = fn()
     return out, (time.perf_counter() - wall, time.process_time() - cpu)
-
-
-def try_evaluate(name: str) -> str:
-    try:
-        import evaluate
-
-        evaluate.load(name)
-        return "loaded"
-    except Exception as e:  # no network here: evaluate cannot fetch its metric scripts
-        return f"cannot load offline ({type(e).__name__})"
 
 
 def bench_rouge(preds, refs, use_stemmer: bool, types: list[str]):
