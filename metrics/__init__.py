@@ -13,7 +13,8 @@ See ``docs/metrics.md``; to write a metric, see :mod:`metrics.base`.
 from __future__ import annotations
 
 from .base import Metric
-from .registry import BUILTIN_METRICS, MetricInfo, MetricLoadError, load, list_metrics, register
+from .registry import (BUILTIN_METRICS, MetricInfo, MetricLoadError, list_evaluation_modules, list_metrics,
+                       load, register)
 from .state import MetricStateError
 from .validation import MetricInputError
 
@@ -25,5 +26,5 @@ list = list_metrics  # noqa: A001
 from .combine import CombinedMetric, combine  # noqa: E402
 
 
-__all__ = ["Metric", "load", "list_metrics", "register", "combine", "BUILTIN_METRICS",
+__all__ = ["Metric", "load", "list_metrics", "list_evaluation_modules", "register", "combine", "BUILTIN_METRICS",
            "MetricInfo", "CombinedMetric", "MetricLoadError", "MetricInputError", "MetricStateError"]

@@ -71,6 +71,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 from typing import Any, ClassVar, Mapping, Sequence
 
 import numpy as np
@@ -117,9 +118,17 @@ class Metric:
     references_required: ClassVar[bool] = True
     #: per-example inputs besides predictions/references that ``_update`` accepts (e.g. sample_weight)
     extra_inputs: ClassVar[Sequence[str]] = ()
+    #: the name evaluate gives the predictions input (roc_auc: ``"prediction_scores"``); always also
+    #: accepted as ``predictions``
+    prediction_input: ClassVar[str] = "predictions"
+    #: evaluate's module attributes: citation (BibTeX), the inputs' features, the argument documentation
+    citation: ClassVar[str] = ""
+    feature_types: ClassVar[Mapping[str, Any]] = {}
+    module_type: ClassVar[str] = "metric"
 
     def __init__(self, config_name: str | None = None, *, num_processes: int = 1, process_id: int = 0,
-                 experiment_id: str | None = None, timeout: float = 100.0, **options: Any) -> None:
+                 experiment_id: str | None = None, timeout: float = 100.0, cache_dir: str | os.PathLike | None = None,
+                 keep_in_memory: bool = False, seed: int | None = None, **options: Any) -> None:
         if "num_process" in options and "num_process" not in self.default_options:
             num_processes = options.pop("num_process")  # evaluate's spelling, accepted as an alias
         self.config_name = self._check_config(config_name)
@@ -128,8 +137,15 @@ class Metric:
             raise MetricInputError(f"num_processes: expected a positive int, got {num_processes!r}")
         if not isinstance(process_id, int) or not 0 <= process_id < num_processes:
             raise MetricInputError(f"process_id: expected an int in [0, {num_processes}), got {process_id!r}")
+        if keep_in_memory and num_processes > 1:
+            raise MetricInputError("keep_in_memory: cannot be True with num_process > 1 (processes exchange their "
+                                   "states through files in cache_dir)")
         self.num_processes, self.process_id = num_processes, process_id
         self.experiment_id = experiment_id or "default_experiment"
+        #: where file-based gathering writes (``None``: ``arrowdata`` cache ``/metrics``); evaluate's ``cache_dir``
+        self.cache_dir = None if cache_dir is None else os.path.expanduser(os.fspath(cache_dir))
+        # the state never leaves memory outside a gather, so keep_in_memory only forbids file-based gathering
+        self.keep_in_memory, self.seed = bool(keep_in_memory), seed
         self.timeout = float(timeout)
         self._specs: dict[str, tuple[Any, str]] = {}
         self._num_updates = 0
@@ -221,8 +237,37 @@ class Metric:
 
     # --- public API -------------------------------------------------------------------------------
 
+    @property
+    def features(self) -> Any:
+        """The inputs' :class:`arrowdata.features.Features` (evaluate's ``features`` attribute)."""
+        from arrowdata.features import Features, Value
+
+        types = self.feature_types or {self.prediction_input: Value("null"), "references": Value("null")}
+        return Features(dict(types))
+
+    @property
+    def inputs_description(self) -> str:
+        """What ``add``/``add_batch``/``compute`` take and return (the class docstring)."""
+        import inspect
+
+        return inspect.getdoc(type(self)) or ""
+
+    def _input_names(self) -> tuple[str, ...]:
+        """The per-example inputs, with evaluate's names (for :func:`metrics.combine`)."""
+        refs = ("references",) if self.references_required else ()
+        return (self.prediction_input, *refs, *self.extra_inputs)
+
+    def _take_prediction_alias(self, predictions: Any, extra: dict) -> Any:
+        if self.prediction_input != "predictions" and self.prediction_input in extra:
+            alias = extra.pop(self.prediction_input)
+            if predictions is not None and alias is not None:
+                raise MetricInputError(f"{self.name}: give either predictions or {self.prediction_input}, not both")
+            return alias
+        return predictions
+
     def add(self, *, prediction: Any = None, reference: Any = None, **extra: Any) -> None:
         """Add one example."""
+        prediction = self._take_prediction_alias(prediction, extra)
         if prediction is None:
             raise MetricInputError(f"{self.name}: prediction is missing")
         if reference is None and self.references_required:
@@ -233,6 +278,7 @@ class Metric:
 
     def add_batch(self, *, predictions: Any = None, references: Any = None, **extra: Any) -> None:
         """Add a batch of examples (lists, numpy, pandas, pyarrow or torch)."""
+        predictions = self._take_prediction_alias(predictions, extra)
         self._check_extra(extra)
         if predictions is None:
             raise MetricInputError(f"{self.name}: predictions are missing")
@@ -252,6 +298,7 @@ class Metric:
 
         Returns a dict of plain Python numbers (lists for per-example values).
         """
+        predictions = self._take_prediction_alias(predictions, options)
         extra = {k: options.pop(k) for k in list(options) if k in self.extra_inputs}
         opts = self._check_options(options, base=self.options)
         changed = [k for k in self.state_options if _differs(opts.get(k), self.options.get(k))]
@@ -261,7 +308,8 @@ class Metric:
                     f"{self.name}: option(s) {', '.join(changed)} shape the accumulated state; pass them "
                     f"to metrics.load(...) before adding data")
             fresh = type(self)(self.config_name, num_processes=self.num_processes, process_id=self.process_id,
-                               experiment_id=self.experiment_id, timeout=self.timeout, **opts)
+                               experiment_id=self.experiment_id, timeout=self.timeout, cache_dir=self.cache_dir,
+                               **opts)
             return fresh.compute(predictions=predictions, references=references, **extra)
         if predictions is not None or references is not None:
             self.add_batch(predictions=predictions, references=references, **extra)

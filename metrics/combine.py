@@ -13,7 +13,7 @@ Example:
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from .base import Metric, to_python
 from .validation import MetricInputError
@@ -27,9 +27,13 @@ class CombinedMetric:
         force_prefix: prefix every key with its metric's name (``"accuracy_accuracy"``).
     """
 
-    def __init__(self, metrics: Iterable[Metric | str], force_prefix: bool = False, **load_kwargs: Any) -> None:
+    def __init__(self, metrics: Iterable[Metric | str] | Mapping[str, Metric | str], force_prefix: bool = False,
+                 **load_kwargs: Any) -> None:
         from .registry import load
 
+        names: list[str] | None = None
+        if isinstance(metrics, Mapping):  # evaluate: a dict names each member (prefixes use these names)
+            names, metrics = [str(k) for k in metrics], list(metrics.values())
         self.metrics: list[Metric] = []
         for m in metrics:
             if isinstance(m, str):
@@ -39,36 +43,50 @@ class CombinedMetric:
             self.metrics.append(m)
         if not self.metrics:
             raise MetricInputError("combine: give at least one metric")
+        self.names = names or [m.name for m in self.metrics]
         self.force_prefix = force_prefix
+
+    def _inputs_for(self, m: Metric, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        # as evaluate: each member gets only the inputs it declares (roc_auc's prediction_scores...)
+        wanted = {"predictions", "references", "prediction", "reference", *m._input_names()}
+        return {k: v for k, v in kwargs.items() if k in wanted}
 
     def add(self, **kwargs: Any) -> None:
         """Add one example to every metric."""
         for m in self.metrics:
-            m.add(**kwargs)
+            m.add(**self._inputs_for(m, kwargs))
 
     def add_batch(self, **kwargs: Any) -> None:
         """Add a batch to every metric."""
         for m in self.metrics:
-            m.add_batch(**kwargs)
+            m.add_batch(**self._inputs_for(m, kwargs))
 
     def reset(self) -> None:
         for m in self.metrics:
             m.reset()
 
     def compute(self, *, predictions: Any = None, references: Any = None, **options: Any) -> dict[str, Any]:
-        """Compute every metric (options go to the metrics that know them) and merge the results."""
+        """Compute every metric (inputs and options go to the metrics that take them) and merge the results.
+
+        Keys are evaluate's: a key two members share becomes ``<name>_<key>``; members with the same
+        name are told apart as ``<name>_<i>_<key>`` (``i`` counting among that name's members).
+        """
         results = []
         for m in self.metrics:
-            mine = {k: val for k, val in options.items() if k in m.default_options or k in m.extra_inputs}
-            results.append((m, m.compute(predictions=predictions, references=references, **mine)))
-        unused = set(options) - {k for m in self.metrics for k in (*m.default_options, *m.extra_inputs)}
+            mine = {k: val for k, val in options.items()
+                    if k in m.default_options or k in m._input_names()}
+            r = m.compute(predictions=predictions, references=references, **mine)
+            results.append(r if isinstance(r, dict) else {m.name: r})  # r_squared returns a bare float
+        unused = set(options) - {k for m in self.metrics for k in (*m.default_options, *m._input_names())}
         if unused:
             raise MetricInputError(f"combine: no metric takes option(s) {', '.join(sorted(unused))}")
-        counts = Counter(k for _, r in results for k in r)
-        names = Counter(m.name for m in self.metrics)
+        counts = Counter(k for r in results for k in r)
+        dup_names = {n for n, c in Counter(self.names).items() if c > 1}
+        seen: Counter = Counter()
         out: dict[str, Any] = {}
-        for i, (m, r) in enumerate(results):
-            label = m.name if names[m.name] == 1 else f"{m.name}_{i}"
+        for name, r in zip(self.names, results):
+            label = f"{name}_{seen[name]}" if name in dup_names else name
+            seen[name] += 1
             for k, val in r.items():
                 out[f"{label}_{k}" if self.force_prefix or counts[k] > 1 else k] = val
         return to_python(out)
@@ -77,6 +95,6 @@ class CombinedMetric:
         return f"CombinedMetric({[m.name for m in self.metrics]})"
 
 
-def combine(metrics: Iterable[Metric | str], force_prefix: bool = False, **load_kwargs: Any) -> CombinedMetric:
+def combine(metrics: Iterable[Metric | str] | Mapping[str, Metric | str], force_prefix: bool = False, **load_kwargs: Any) -> CombinedMetric:
     """Combine metrics (objects or names) into one; see :class:`CombinedMetric`."""
     return CombinedMetric(metrics, force_prefix=force_prefix, **load_kwargs)

@@ -116,14 +116,17 @@ def _merge_all(metric: "Metric", payloads: list[bytes], sources: list[str]) -> N
 
 # --- files ----------------------------------------------------------------------------------------
 
-def experiment_dir(experiment_id: str) -> Path:
-    """``cache_dir()/metrics/<experiment_id>``; the id must be a plain name."""
+def experiment_dir(experiment_id: str, root: str | os.PathLike | None = None) -> Path:
+    """``<root>/<experiment_id>`` (``root`` defaults to ``cache_dir()/metrics``); the id must be a plain name.
+
+    ``root`` is the ``cache_dir`` given to ``metrics.load``, as in evaluate.
+    """
     from arrowdata.config import cache_dir
 
     if not re.fullmatch(r"[A-Za-z0-9_.\-]+", experiment_id) or experiment_id in (".", ".."):
         from .validation import MetricInputError
         raise MetricInputError(f"experiment_id: {experiment_id!r} must be letters, digits, '_', '-' or '.'")
-    return cache_dir() / "metrics" / experiment_id
+    return (cache_dir() / "metrics" if root is None else Path(root)) / experiment_id
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -151,7 +154,7 @@ def _next_round(metric: "Metric") -> int:
     Every process runs the same sequence of ``compute()`` calls, so the counts agree
     without any coordination, even when a fresh metric object is loaded for each round.
     """
-    key = (str(experiment_dir(metric.experiment_id)), metric.name, metric.config_name,
+    key = (str(experiment_dir(metric.experiment_id, metric.cache_dir)), metric.name, metric.config_name,
            metric.num_processes, metric.process_id)
     with _ROUNDS_LOCK:
         n = _ROUNDS.get(key, 0)
@@ -162,7 +165,7 @@ def _next_round(metric: "Metric") -> int:
 def _gather_files(metric: "Metric") -> None:
     n, rank = metric.num_processes, metric.process_id
     label = metric.name if metric.config_name is None else f"{metric.name}-{metric.config_name}"
-    folder = experiment_dir(metric.experiment_id) / label / f"round-{_next_round(metric)}"
+    folder = experiment_dir(metric.experiment_id, metric.cache_dir) / label / f"round-{_next_round(metric)}"
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / f"state-{r}-of-{n}.arrowstate" for r in range(n)]
     if paths[rank].exists():

@@ -214,28 +214,73 @@ def _load_file(path: Path, trust_code: bool) -> type:
     return cls
 
 
-def load(name: str | os.PathLike, config_name: str | None = None, *, trust_code: bool = False,
-         **options: Any):
+MODULE_TYPES = ("metric", "comparison", "measurement")
+
+
+def load(path: str | os.PathLike, config_name: str | None = None, module_type: str | None = None,
+         process_id: int = 0, num_process: int = 1, cache_dir: str | os.PathLike | None = None,
+         experiment_id: str | None = None, keep_in_memory: bool = False, download_config: Any = None,
+         download_mode: Any = None, revision: Any = None, *, trust_code: bool = False, **init_kwargs: Any):
     """A fresh metric object by name (or from a local ``.py`` file with ``trust_code=True``).
 
+    The signature is ``evaluate.load``'s, so ``import metrics as evaluate`` ports a script.
+
     Args:
-        name: a registered name (``"accuracy"``, ``"glue"``...) or a path to a ``.py`` file.
+        path: a registered name (``"accuracy"``, ``"glue"``...) or a path to a ``.py`` file (or to a
+            folder holding ``<folder>.py``).
         config_name: the metric's configuration (``"mrpc"`` for glue); ``None`` takes the default.
+        module_type: ``"metric"`` (the only kind here) or ``None``; ``"comparison"``/``"measurement"`` raise.
+        process_id: this process's rank in ``[0, num_process)`` for file-based gathering.
+        num_process: processes whose states ``compute()`` gathers through files (without torch.distributed).
+        cache_dir: folder for those gather files (default: the arrowdata cache's ``metrics/``).
+        experiment_id: names the gather folder; concurrent runs sharing ``cache_dir`` need different ids.
+        keep_in_memory: never write state to disk; refused with ``num_process > 1``, as in evaluate.
+        download_config, download_mode, revision: accepted for evaluate compatibility; nothing is
+            ever downloaded, so they have no effect.
         trust_code: required to execute a local file; built-ins never need it.
-        **options: metric options (``average="macro"``) and gathering arguments
-            (``num_processes``, ``process_id``, ``experiment_id``, ``timeout``).
+        **init_kwargs: metric options (``average="macro"``) and ``timeout``/``seed``/``num_processes``.
 
     Example:
         >>> import metrics
-        >>> metrics.load("glue", "mrpc").compute(predictions=[1, 0, 1], references=[1, 0, 0])
+        >>> metrics.load("glue", "mrpc", cache_dir=None).compute(predictions=[1, 0, 1], references=[1, 0, 0])
         {'accuracy': 0.6666666666666666, 'f1': 0.6666666666666666}
     """
-    text = os.fspath(name)
+    if module_type is not None and module_type not in MODULE_TYPES:
+        raise ValueError(f"module_type: {module_type!r} is not one of {', '.join(MODULE_TYPES)}")
+    if module_type not in (None, "metric"):
+        raise UnknownNameError(f"{module_type} module", os.fspath(path), [])
+    for name, value in (("download_config", download_config), ("download_mode", download_mode),
+                        ("revision", revision)):
+        if value is not None:
+            logger.debug("metrics.load: %s=%r ignored (metrics are local code, never downloaded)", name, value)
+    text = os.fspath(path)
     if text.endswith(".py") or ((os.sep in text or text.startswith(".")) and Path(text).exists()):
         cls = _load_file(Path(text), trust_code)
     else:
         cls = get_metric_class(text)
-    return cls(config_name, **options)
+    if "num_processes" not in init_kwargs:
+        init_kwargs["num_processes"] = num_process
+    return cls(config_name, process_id=process_id, experiment_id=experiment_id, cache_dir=cache_dir,
+               keep_in_memory=keep_in_memory, **init_kwargs)
+
+
+def list_evaluation_modules(module_type: str | None = None, include_community: bool = True,
+                            with_details: bool = False) -> list[str] | list[dict[str, Any]]:
+    """``evaluate.list_evaluation_modules``: every metric's name, or with details a dict per metric.
+
+    Example:
+        >>> import metrics
+        >>> "seqeval" in metrics.list_evaluation_modules(module_type="metric")
+        True
+    """
+    if module_type is not None and module_type not in MODULE_TYPES:
+        raise ValueError(f"module_type: {module_type!r} is not one of {', '.join(MODULE_TYPES)}")
+    if module_type not in (None, "metric"):
+        return []
+    if not with_details:
+        return known_names()
+    return [{"name": i.name, "type": "metric", "community": i.module not in BUILTIN_METRICS.values(),
+             "configs": list(i.configs), "description": i.description} for i in list_metrics()]
 
 
 def list_metrics(with_details: bool = True) -> list[MetricInfo] | list[str]:
