@@ -62,6 +62,22 @@ class CorruptFileError(ArrowDataError, OSError):
     """An on-disk Arrow file is truncated or not Arrow at all."""
 
 
+class MetadataError(CorruptFileError, ValueError):
+    """A metadata file (``state.json``, ``dataset_info.json``, a cache sidecar, a lock file...) that
+    is not a regular file, too large, not JSON, or holds a field of the wrong type or size.
+
+    Names the file and, when known, the field: ``.../state.json, field '_data_files[0]': ...``.
+    Both an ``OSError`` (as :class:`CorruptFileError`) and a ``ValueError``.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None, field: str | None = None) -> None:
+        self.path, self.field = path, field
+        where = [str(path)] if path is not None else []
+        if field is not None:
+            where.append(f"field {field!r}")
+        super().__init__(f"{', '.join(where)}: {message}" if where else message)
+
+
 class CastError(ArrowDataError, TypeError):
     """A cast between features that cannot hold the data."""
 
