@@ -12,8 +12,17 @@ Layout under ``cache_dir()/transforms/``:
 An entry exists only if its sidecar exists and every file it lists has the recorded
 size; anything else (``*.tmp-*`` files, parts without a sidecar) is debris from a killed
 process, never read as a result, and removed by :func:`clean_debris`. A lookup reads one
-small JSON file and stats the data files: it never reads or hashes the data, so a hit
-costs the same at 10 MB and at 10 GB.
+small JSON file and stats the data files: when each file still has the identity (mtime,
+ctime, inode) recorded at commit, nobody wrote to it since, and the hit costs the same at
+10 MB and at 10 GB. A file whose identity changed is validated in full before reuse, and
+an entry that fails is discarded and recomputed (see :func:`lookup`).
+
+Names read from a sidecar are confined to the entry's own files beside it: a hostile
+sidecar can neither make a hit read, nor a cleanup delete, anything else.
+
+The same module bounds the whole cache folder: ``transforms/``, ``spill/``,
+``converted/`` (``load_dataset`` conversions) and ``generated/`` (``from_generator``
+output) are listed, sized and cleaned together (:func:`list_all`, :func:`clean`).
 
 Example:
     >>> import pyarrow as pa
@@ -31,16 +40,19 @@ import logging
 import os
 import re
 import shutil
+import stat
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 import pyarrow as pa
 
-from . import config
+from . import config, sizes
 from .cache_lock import lock_is_live, locks_dir, pid_alive
-from .errors import ArrowDataError
+from .errors import ArrowDataError, CorruptFileError, MetadataError, MissingFileError
+from .metadata_files import confined_name, read_json_file
 from .writer import TMP_MARKER, temp_path_for
 
 logger = logging.getLogger(__name__)
@@ -48,6 +60,9 @@ logger = logging.getLogger(__name__)
 SIDECAR_VERSION = 1
 #: Debris older than this is removed whatever its owner (a live writer touches its file constantly).
 DEBRIS_MAX_AGE = 3600.0
+#: A sidecar is a few kilobytes; anything much larger is not ours.
+MAX_SIDECAR_BYTES = 16 << 20
+_FP_RE = re.compile(r"[0-9a-f]{32}")
 _PART_RE = re.compile(r"^(?P<fp>[0-9a-f]{32})-\d{5}-of-\d{5}\.arrow$")
 _debris_checked = False
 
@@ -108,15 +123,61 @@ class CacheEntry:
 
 
 def _read_sidecar(path: Path) -> dict | None:
+    """The sidecar's JSON object, or ``None`` when absent or unreadable (a warning names it).
+
+    A sidecar that is not a regular file (a FIFO would block ``open`` forever), too large or
+    not a JSON object is never an entry.
+    """
     try:
-        with open(path, encoding="utf-8") as f:
-            meta = json.load(f)
+        meta = read_json_file(path, max_bytes=MAX_SIDECAR_BYTES, what="cache sidecar")
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as e:
-        logger.warning("ignoring unreadable cache sidecar %s (%s)", path, e)
+    except MetadataError as e:
+        logger.warning("ignoring unreadable cache sidecar: %s", e)
         return None
-    return meta if isinstance(meta, dict) else None
+    if not isinstance(meta, dict):
+        logger.warning("ignoring cache sidecar %s: not a JSON object", path)
+        return None
+    return meta
+
+
+def _entry_name_re(fp: str, base: str | os.PathLike | None) -> re.Pattern:
+    """The only file names an entry may list: its own result file and worker parts, beside the sidecar."""
+    if base is None:
+        return re.compile(rf"{re.escape(fp)}(-\d{{5}}-of-\d{{5}})?\.arrow")
+    base = Path(base)
+    return re.compile(rf"{re.escape(base.name)}|{re.escape(base.stem)}-\d{{5}}-of-\d{{5}}"
+                      rf"{re.escape(base.suffix or '.arrow')}")
+
+
+def _checked_meta(fp: str, meta: dict, side: Path, base: str | os.PathLike | None) -> tuple[list[Path], list[int]]:
+    """The entry's files and sizes, after checking every field a hostile sidecar could abuse.
+
+    File names must be the entry's own names (so never absolute, never ``../``, never another
+    entry's file): a sidecar is a file on disk, and a shared cache may hold hostile ones.
+    Raises :class:`MetadataError` naming the sidecar and the field.
+    """
+    names, sizes = meta.get("files"), meta.get("sizes")
+    if not isinstance(names, list) or not names:
+        raise MetadataError("must be a non-empty list of file names", path=str(side), field="files")
+    if not isinstance(sizes, list) or len(sizes) != len(names) or not all(
+            type(n) is int and 0 <= n < 1 << 62 for n in sizes):
+        raise MetadataError("must list one non-negative integer size per file", path=str(side), field="sizes")
+    allowed = _entry_name_re(fp, base)
+    for i, name in enumerate(names):
+        confined_name(name, str(side), field=f"files[{i}]", plain=True)
+        if not allowed.fullmatch(name):
+            raise MetadataError(f"{name!r} is not a file of entry {fp}", path=str(side), field=f"files[{i}]")
+    rows = meta.get("num_rows")
+    if rows is not None and (type(rows) is not int or rows < 0):
+        raise MetadataError("must be a non-negative integer", path=str(side), field="num_rows")
+    return [side.parent / n for n in names], sizes
+
+
+def _identity(st: os.stat_result) -> list[int]:
+    """What changes whenever a file's bytes change, short of root rewinding the clock: a write
+    updates ``st_ctime_ns`` (which no ``touch`` can set back); a replacement changes the inode."""
+    return [st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
 _warned: set[str] = set()
@@ -129,31 +190,99 @@ def _warn_once(fp: str, message: str) -> None:
 
 
 def lookup(fp: str, base: str | os.PathLike | None = None, *, touch: bool = True) -> CacheEntry | None:
-    """The complete entry for ``fp``, or ``None``. Reads the sidecar and stats the files, nothing more.
+    """The complete, trustworthy entry for ``fp``, or ``None``.
 
-    ``touch`` marks the entry as used now, for ``clean --older-than`` and ``--max-size``.
+    The usual hit reads the sidecar and stats the files, nothing more: every file must be a
+    regular file of the recorded size whose identity (mtime, ctime, inode) is the one recorded
+    at commit, i.e. nobody has written to it since. When an identity differs (the cache was
+    copied, or a file was modified in place) the files are validated in full (structure, every
+    offset, UTF-8, indices within range) before reuse; an entry that fails is removed with a
+    warning and recomputed by the caller. ``touch`` marks the entry as used now, for
+    ``clean --older-than`` and ``--max-size``.
     """
     side = sidecar_path(fp, base)
     meta = _read_sidecar(side)
     if meta is None or meta.get("fingerprint") != fp:
         return None
-    files = [side.parent / name for name in meta.get("files", [])]
-    sizes = meta.get("sizes", [])
-    for path, size in zip(files, sizes):
+    try:
+        files, sizes = _checked_meta(fp, meta, side, base)
+    except MetadataError as e:
+        _warn_once(fp, f"ignoring cache entry {fp}: {e}")
+        return None
+    stats = meta.get("stats")
+    recorded = stats if isinstance(stats, list) and len(stats) == len(files) else [None] * len(files)
+    changed = False
+    for path, size, ident in zip(files, sizes, recorded):
         try:
-            actual = os.stat(path).st_size
+            st = os.lstat(path)
         except FileNotFoundError:
-            actual = None
-        if actual != size:
-            _warn_once(fp, f"cache entry {fp}: {path} is {'missing' if actual is None else 'the wrong size'}; "
-                           "recomputing it")
+            st = None
+        if st is None or not stat.S_ISREG(st.st_mode) or st.st_size != size:
+            what = "missing" if st is None else "not a regular file" if not stat.S_ISREG(st.st_mode) else \
+                "the wrong size"
+            _warn_once(fp, f"cache entry {fp}: {path} is {what}; recomputing it")
             return None
+        changed = changed or ident != _identity(st)
+    entry = CacheEntry(fp, files, meta)
+    if changed and not _revalidate(entry, side, base):
+        return None
     if touch:
         try:
             os.utime(side)
         except OSError:  # a read-only cache still serves hits
             pass
-    return CacheEntry(fp, files, meta)
+    return entry
+
+
+def _revalidate(entry: CacheEntry, side: Path, base: str | os.PathLike | None) -> bool:
+    """Full validation of an entry whose files changed identity; records the new identity when it
+    passes, removes the entry (with a warning) when it fails."""
+    from .table import open_arrow_file
+
+    fp = entry.fingerprint
+    try:
+        rows = 0
+        for path in entry.files:
+            table = open_arrow_file(str(path), verify=True)
+            rows += table.num_rows
+            if entry.kind == "indices":
+                _check_indices(table, entry.meta.get("parent_table_rows"), path)
+        if entry.num_rows is not None and rows != entry.num_rows:
+            raise CorruptFileError(f"{side}: the entry holds {rows} rows, its sidecar says {entry.num_rows}")
+    except (CorruptFileError, MissingFileError) as e:
+        logger.warning("cache entry %s is damaged (%s); discarding it and recomputing", fp, e)
+        _remove_if_unchanged(entry, side, base)
+        return False
+    logger.info("cache entry %s: files changed identity (copied cache?) but validate in full; reusing", fp)
+    try:
+        ids = [_identity(os.lstat(p)) for p in entry.files]
+        body = {**entry.meta, "stats": ids}
+        body.pop("last_used", None)
+        _write_sidecar(side, body)
+        entry.meta["stats"] = ids
+    except OSError:  # read-only cache: validate again next time
+        pass
+    return True
+
+
+def _check_indices(table: pa.Table, parent_rows: Any, path: Path) -> None:
+    import pyarrow.compute as pc
+
+    if table.num_columns != 1 or not pa.types.is_unsigned_integer(table.schema.field(0).type):
+        raise CorruptFileError(f"{path}: an indices entry must hold one unsigned integer column")
+    if type(parent_rows) is not int:
+        raise CorruptFileError(f"{path}: the sidecar lacks the parent's row count")
+    top = pc.max(table.column(0)).as_py() if table.num_rows else None
+    if top is not None and top >= parent_rows:
+        raise CorruptFileError(f"{path}: row position {top} is out of range (the parent has {parent_rows} rows)")
+
+
+def _remove_if_unchanged(entry: CacheEntry, side: Path, base: str | os.PathLike | None) -> None:
+    """Remove a damaged entry, unless another process has meanwhile committed a new one under its key."""
+    again = _read_sidecar(side)
+    if again is not None and again.get("created") != entry.meta.get("created"):
+        return
+    remove_entry(entry.fingerprint, base)
 
 
 def commit(fp: str, files: Iterable[str | os.PathLike], meta: dict[str, Any],
@@ -164,32 +293,54 @@ def commit(fp: str, files: Iterable[str | os.PathLike], meta: dict[str, Any],
     for f in files:
         if f.parent.resolve() != side.parent.resolve():
             raise ArrowDataError(f"cache entry {fp}: {f} must live beside its sidecar {side}")
+    stats = [os.stat(f) for f in files]
     body = {"version": SIDECAR_VERSION, "fingerprint": fp, "created": time.time(), **meta,
-            "files": [f.name for f in files], "sizes": [os.stat(f).st_size for f in files]}
-    tmp = temp_path_for(side)
-    with open(tmp, "w", encoding="utf-8") as out:
-        json.dump(body, out, indent=1, sort_keys=True, default=str)
-    os.replace(tmp, side)
+            "files": [f.name for f in files], "sizes": [st.st_size for st in stats],
+            "stats": [_identity(st) for st in stats]}
+    _write_sidecar(side, body)
     return CacheEntry(fp, files, body)
 
 
+def _write_sidecar(side: Path, body: dict) -> None:
+    tmp = temp_path_for(side)
+    try:
+        with open(tmp, "w", encoding="utf-8") as out:
+            json.dump(body, out, indent=1, sort_keys=True, default=str)
+        os.replace(tmp, side)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def remove_entry(fp: str, base: str | os.PathLike | None = None) -> int:
-    """Delete an entry (sidecar first, so it stops existing before its files go); returns bytes freed."""
+    """Delete an entry (sidecar first, so it stops existing before its files go); returns bytes freed.
+
+    Only the entry's own files beside its sidecar are deleted, whatever names the sidecar lists.
+    """
+    if base is None and not _FP_RE.fullmatch(fp):
+        raise ArrowDataError(f"not a cache key: {fp!r}")
     side = sidecar_path(fp, base)
     meta = _read_sidecar(side) or {}
     freed = 0
     try:
-        freed += side.stat().st_size
-        side.unlink()
+        st = os.lstat(side)
+        if stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode) or stat.S_ISFIFO(st.st_mode):
+            freed += st.st_size if stat.S_ISREG(st.st_mode) else 0
+            side.unlink()
     except FileNotFoundError:
         pass
-    names = set(meta.get("files", []))
+    allowed = _entry_name_re(fp, base)
+    listed = meta.get("files") if isinstance(meta.get("files"), list) else []
+    names = {n for n in listed if isinstance(n, str) and allowed.fullmatch(n)}
     if base is None:
         names |= {p.name for p in side.parent.glob(f"{fp}-*-of-*.arrow")} | {f"{fp}.arrow"}
     for name in names:
         path = side.parent / name
         try:
-            freed += path.stat().st_size
+            st = os.lstat(path)
+            if stat.S_ISDIR(st.st_mode):
+                continue
+            freed += st.st_size if stat.S_ISREG(st.st_mode) else 0
             path.unlink()
         except FileNotFoundError:
             pass
@@ -197,19 +348,32 @@ def remove_entry(fp: str, base: str | os.PathLike | None = None) -> int:
 
 
 def list_entries() -> list[CacheEntry]:
-    """Every complete entry in the cache, most recently used first."""
+    """Every complete transform entry in the cache, most recently used first.
+
+    Sidecars whose name is not ``<fingerprint>.json`` of the fingerprint they hold, or whose
+    fields are malformed, are skipped with a warning (never followed to other files).
+    """
     entries = []
     for side in transforms_dir().glob("*.json"):
-        if TMP_MARKER in side.name:
+        if TMP_MARKER in side.name or not _FP_RE.fullmatch(side.stem):
             continue
         meta = _read_sidecar(side)
-        if meta is None or "fingerprint" not in meta:
+        if meta is None:
+            continue
+        if meta.get("fingerprint") != side.stem:
+            logger.warning("ignoring cache sidecar %s: it names fingerprint %r", side, meta.get("fingerprint"))
             continue
         try:
-            meta["last_used"] = side.stat().st_mtime
+            files, _ = _checked_meta(side.stem, meta, side, None)
+            meta["last_used"] = os.lstat(side).st_mtime
+        except MetadataError as e:
+            logger.warning("ignoring cache entry: %s", e)
+            continue
         except FileNotFoundError:
             continue
-        entries.append(CacheEntry(meta["fingerprint"], [side.parent / n for n in meta.get("files", [])], meta))
+        if not isinstance(meta.get("parent"), (str, type(None))):
+            meta["parent"] = None
+        entries.append(CacheEntry(side.stem, files, meta))
     return sorted(entries, key=lambda e: -e.meta["last_used"])
 
 
@@ -239,58 +403,161 @@ def _tmp_owner(name: str) -> int | None:
         return None
 
 
-def clean_debris(*, force: bool = False) -> list[Path]:
-    """Remove what killed processes left: temp files, parts with no sidecar, stale locks.
+#: Cache folders besides ``transforms/`` whose entries are whole folders or files named by a key.
+FOLDER_KINDS = {"converted": "load_dataset", "generated": "from_generator", "remote": "load_from_disk (remote)"}
 
-    A temp file goes when its writer's PID is gone from this host (and it is over a
-    minute old) or when it is older than :data:`DEBRIS_MAX_AGE`; parts without a
-    sidecar go when no live lock covers their key. Runs once per process by itself
-    (on the first cache write); ``force`` runs it again.
+
+def _kind_dir(kind: str) -> Path:
+    return config.cache_dir() / kind
+
+
+def _is_debris(path: Path, now: float) -> bool:
+    """A temp file or folder whose writer is gone (dead PID, over a minute old) or that is very old."""
+    try:
+        age = now - os.lstat(path).st_mtime
+    except FileNotFoundError:
+        return False
+    owner = _tmp_owner(path.name)
+    dead = owner is not None and owner != os.getpid() and not pid_alive(owner)
+    return age > DEBRIS_MAX_AGE or (dead and age > 60)
+
+
+def unfinished_files() -> list[Path]:
+    """Every ``*.tmp-*`` file or folder in the cache: work in progress, or left by a killed process."""
+    found = []
+    for folder in [transforms_dir(), spill_dir(), locks_dir()] + [_kind_dir(k) for k in FOLDER_KINDS]:
+        if folder.is_dir():
+            found += [p for p in folder.iterdir() if TMP_MARKER in p.name]
+    return found
+
+
+def _delete(path: Path) -> None:
+    """Remove a file, a symlink (never what it points to) or a folder (renamed away first, so it
+    vanishes at once and a half-deleted folder is never seen under its name)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISDIR(st.st_mode):
+        path.unlink(missing_ok=True)
+        return
+    doomed = path if TMP_MARKER in path.name else path.with_name(
+        f"{path.name}{TMP_MARKER}{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    try:
+        if doomed != path:
+            os.rename(path, doomed)
+    except FileNotFoundError:
+        return
+    shutil.rmtree(doomed, ignore_errors=True)
+
+
+def clean_debris(*, force: bool = False) -> list[Path]:
+    """Remove what killed processes left: temp files and folders, parts with no sidecar, stale locks.
+
+    A temp file or folder (in ``transforms/``, ``spill/``, ``converted/``, ``generated/``,
+    ``remote/``) goes when its writer's PID is gone from this host (and it is over a minute
+    old) or when it is older than :data:`DEBRIS_MAX_AGE`; parts without a sidecar go when no
+    live lock covers their key. Runs once per process by itself (on the first cache write);
+    ``force`` runs it again.
     """
     global _debris_checked
     if _debris_checked and not force:
         return []
     _debris_checked = True
     now, removed = time.time(), []
-    for folder in (transforms_dir(), spill_dir()):
-        for path in folder.iterdir():
-            try:
-                age = now - path.stat().st_mtime
-            except FileNotFoundError:
-                continue
-            name = path.name
-            if TMP_MARKER in name:
-                owner = _tmp_owner(name)
-                dead = owner is not None and owner != os.getpid() and not pid_alive(owner)
-                if age > DEBRIS_MAX_AGE or (dead and age > 60):
-                    removed.append(path)
-                continue
-            match = _PART_RE.match(name)
-            if match and not (folder / f"{match['fp']}.json").exists() and age > 60 \
-                    and not lock_is_live(match["fp"]):
-                removed.append(path)
-    for path in locks_dir().iterdir():
-        if path.suffix == ".lock" and not lock_is_live(path.stem):
+    for path in unfinished_files():
+        if _is_debris(path, now):
             removed.append(path)
-        elif ".stale-" in path.name:
+    folder = transforms_dir()
+    for path in folder.iterdir():
+        match = _PART_RE.match(path.name)
+        if match is None or (folder / f"{match['fp']}.json").exists():
+            continue
+        try:
+            age = now - os.lstat(path).st_mtime
+        except FileNotFoundError:
+            continue
+        if age > 60 and not lock_is_live(match["fp"]):
+            removed.append(path)
+    for path in locks_dir().iterdir():
+        if ".stale-" in path.name or (path.suffix == ".lock" and not lock_is_live(path.stem)):
             removed.append(path)
     for path in removed:
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            pass
+        _delete(path)
     if removed:
         logger.info("removed %d leftover file(s) from killed processes", len(removed))
     return removed
 
 
+def _tree_size(path: Path) -> int:
+    """Bytes of the regular files under ``path`` (symlinks are not followed)."""
+    total = 0
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return 0
+    if not stat.S_ISDIR(st.st_mode):
+        return st.st_size if stat.S_ISREG(st.st_mode) else 0
+    for root, _dirs, names in os.walk(path):
+        for name in names:
+            try:
+                st = os.lstat(os.path.join(root, name))
+            except FileNotFoundError:
+                continue
+            if stat.S_ISREG(st.st_mode):
+                total += st.st_size
+    return total
+
+
+def list_folder_entries() -> list[CacheEntry]:
+    """The complete entries of ``converted/``, ``generated/`` and ``remote/``, as :class:`CacheEntry`
+    (``kind`` is the folder name; ``files`` is the entry's one folder or file)."""
+    entries = []
+    for kind, op in FOLDER_KINDS.items():
+        folder = _kind_dir(kind)
+        if not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            if TMP_MARKER in path.name:
+                continue
+            try:
+                st = os.lstat(path)
+                if stat.S_ISDIR(st.st_mode):
+                    marker = path / "state.json" if (path / "state.json").exists() else path / "dataset_dict.json"
+                    last_used = os.lstat(marker).st_mtime
+                elif stat.S_ISREG(st.st_mode) and path.suffix == ".arrow":
+                    last_used = st.st_mtime
+                else:
+                    continue
+            except FileNotFoundError:
+                continue
+            entries.append(CacheEntry(path.name, [path], {"kind": kind, "op": op, "sizes": [_tree_size(path)],
+                                                          "last_used": last_used, "parent": None}))
+    return entries
+
+
+def list_all() -> list[CacheEntry]:
+    """Every complete entry of the cache folder (transforms, conversions, generated, remote), most recently
+    used first."""
+    return sorted(list_entries() + list_folder_entries(), key=lambda e: -e.meta["last_used"])
+
+
+def _evict(entry: CacheEntry) -> None:
+    if entry.kind in FOLDER_KINDS:
+        for path in entry.files:  # the entry's own folder or file, inside its cache folder
+            if path.parent == _kind_dir(entry.kind):
+                _delete(path)
+    else:
+        remove_entry(entry.fingerprint)
+
+
 def clean(older_than: float | None = None, max_size: int | None = None, *, everything: bool = False,
           dry_run: bool = False) -> list[CacheEntry]:
-    """Evict entries; returns the ones removed.
+    """Evict entries of every cache folder (transforms, conversions, generated, remote); returns them.
 
     Args:
         older_than: remove entries not used for this many seconds.
-        max_size: then remove least recently used entries until the transforms cache fits in this many bytes.
+        max_size: then remove least recently used entries until the whole cache fits in this many bytes.
         everything: remove every entry (and the spilled tables).
         dry_run: only report what would go.
 
@@ -298,7 +565,7 @@ def clean(older_than: float | None = None, max_size: int | None = None, *, every
         >>> clean(older_than=30 * 86400)  # doctest: +SKIP
     """
     clean_debris(force=True) if not dry_run else None
-    entries = list_entries()
+    entries = list_all()
     now = time.time()
     doomed: list[CacheEntry] = []
     keep: list[CacheEntry] = []
@@ -316,15 +583,16 @@ def clean(older_than: float | None = None, max_size: int | None = None, *, every
             total -= e.size
     if not dry_run:
         for e in doomed:
-            remove_entry(e.fingerprint)
+            _evict(e)
         if everything:
-            shutil.rmtree(spill_dir(), ignore_errors=True)
+            for path in spill_dir().iterdir():
+                _delete(path)
         elif older_than is not None:
             # Spilled inputs are touched whenever a parallel step reuses them.
             for path in spill_dir().iterdir():
                 try:
-                    if now - path.stat().st_mtime > older_than:
-                        path.unlink()
+                    if now - os.lstat(path).st_mtime > older_than:
+                        _delete(path)
                 except FileNotFoundError:
                     pass
     return doomed
@@ -369,22 +637,17 @@ def explain_miss(fp: str, parent: str, op: str, components: dict[str, Any]) -> s
 
 # ----------------------------------------------------------------------------- human-friendly sizes
 
-_UNITS = {"": 1, "b": 1, "k": 1e3, "kb": 1e3, "kib": 2**10, "m": 1e6, "mb": 1e6, "mib": 2**20,
-          "g": 1e9, "gb": 1e9, "gib": 2**30, "t": 1e12, "tb": 1e12, "tib": 2**40}
 _DURATIONS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
 def parse_size(text: str) -> int:
-    """``'500MB'`` -> 500000000; ``'2GiB'`` -> 2147483648.
+    """``--max-size`` read by the one size rule of :mod:`arrowdata.sizes`: ``'500MB'`` -> 500000000.
 
     Example:
-        >>> parse_size("1.5 GB")
-        1500000000
+        >>> parse_size("1.5 GB"), parse_size("2GiB")
+        (1500000000, 2147483648)
     """
-    m = re.fullmatch(r"\s*([0-9.]+)\s*([a-zA-Z]*)\s*", text)
-    if not m or m.group(2).lower() not in _UNITS:
-        raise ArrowDataError(f"--max-size: cannot read size {text!r}; use e.g. 500MB, 20GB, 1.5TiB")
-    return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
+    return sizes.parse_size(text, "--max-size")
 
 
 def parse_duration(text: str) -> float:

@@ -69,12 +69,51 @@ def pid_alive(pid: int) -> bool:
         return True
 
 
+#: An empty or unreadable lock older than this is stale: our writers publish the content with the file
+#: (see :meth:`KeyLock.try_acquire`), so only a holder killed between create and write leaves one.
+EMPTY_LOCK_GRACE = 2.0
+_MAX_PID = 1 << 22  # Linux caps PIDs at 2**22
+
+
+class _Malformed(dict):
+    """A lock file's content that is not ours (not a JSON object with a sane pid and host)."""
+
+
+_warned_malformed: set[str] = set()
+
+
 def _read_holder(path: Path) -> dict | None:
+    """The holder recorded in a lock file: a dict with an int ``pid`` and a str ``host``; ``None`` when the
+    file is absent or empty; a :class:`_Malformed` (empty dict) for any other content, with a warning
+    naming the file once."""
+    from .errors import MetadataError
+    from .metadata_files import parse_json, read_bytes
+
     try:
-        with open(path, encoding="utf-8") as f:
-            return json.loads(f.read() or "null")
-    except (OSError, ValueError):
+        data = read_bytes(path, max_bytes=1 << 16, what="cache lock file")
+    except (FileNotFoundError, NotADirectoryError):
         return None
+    except MetadataError as e:
+        return _malformed(path, str(e))
+    if not data.strip():
+        return None
+    try:
+        holder = parse_json(data, path=str(path), what="cache lock file")
+    except MetadataError as e:
+        return _malformed(path, str(e))
+    if not isinstance(holder, dict):
+        return _malformed(path, f"{path}: holds {type(holder).__name__}, not a JSON object")
+    pid, host = holder.get("pid"), holder.get("host")
+    if type(pid) is not int or not 0 < pid < _MAX_PID or not isinstance(host, str):
+        return _malformed(path, f"{path}: pid {pid!r} / host {host!r} are not a process on a host")
+    return holder
+
+
+def _malformed(path: Path, why: str) -> _Malformed:
+    if str(path) not in _warned_malformed:
+        _warned_malformed.add(str(path))
+        logger.warning("malformed cache lock file (treated as stale): %s", why)
+    return _Malformed()
 
 
 class KeyLock:
@@ -99,21 +138,48 @@ class KeyLock:
 
     # -- acquiring
     def try_acquire(self) -> bool:
-        """Take the lock if it is free (breaking a stale one); never waits."""
+        """Take the lock if it is free (breaking a stale one); never waits.
+
+        The content (pid, host, token) is written to a temporary file first and hard-linked to the
+        lock's name, which fails if the name exists: so a lock file is never seen empty or half
+        written, and one that is must come from a holder killed mid-way (or an older writer).
+        File systems without hard links fall back to ``O_CREAT | O_EXCL`` and a write.
+        """
+        body = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "token": self.token,
+                           "started": time.time()}).encode()
         for _ in range(2):
             try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+                self._create(body)
             except FileExistsError:
                 if not self._break_if_stale():
                     return False
                 continue
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump({"pid": os.getpid(), "host": socket.gethostname(), "token": self.token,
-                           "started": time.time()}, f)
             self.held = True
             self._start_heartbeat()
             return True
         return False
+
+    def _create(self, body: bytes) -> None:
+        tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        try:
+            os.write(fd, body)
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, self.path)
+            return
+        except FileExistsError:
+            raise
+        except OSError:  # no hard links here: exclusive create, then write
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+        fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        try:
+            os.write(fd, body)
+        finally:
+            os.close(fd)
 
     def wait_for(self, ready: Callable[[], T | None]) -> T | None:
         """Block until ``ready()`` gives a result (returned, lock not taken) or the lock is ours
@@ -147,13 +213,7 @@ class KeyLock:
             age = time.time() - os.stat(self.path).st_mtime
         except FileNotFoundError:
             return True  # released meanwhile: try again
-        if holder is None:
-            # Being written right now, or left empty by a crash right after creation.
-            stale = age > self.stale_after
-        elif holder.get("host") == socket.gethostname():
-            stale = not pid_alive(int(holder.get("pid", -1))) or age > self.stale_after
-        else:
-            stale = age > self.stale_after
+        stale = _is_stale(holder, age, self.stale_after)
         if not stale:
             return False
         tomb = self.path.with_name(f"{self.path.name}.stale-{uuid.uuid4().hex[:8]}")
@@ -162,14 +222,19 @@ class KeyLock:
         except FileNotFoundError:
             return True
         moved = _read_holder(tomb)
-        if holder is not None and (moved or {}).get("token") != holder.get("token"):
+        if moved and moved.get("token") != (holder or {}).get("token"):
             # Another waiter replaced the stale lock between our read and our rename: put it back.
             try:
                 os.link(tomb, self.path)
             except OSError:
                 pass
-        tomb.unlink(missing_ok=True)
-        logger.warning("removed stale cache lock %s (holder %s)", self.path, holder)
+        if tomb.is_dir() and not tomb.is_symlink():
+            import shutil
+
+            shutil.rmtree(tomb, ignore_errors=True)
+        else:
+            tomb.unlink(missing_ok=True)
+        logger.warning("removed stale cache lock %s (holder %s)", self.path, holder if holder else "malformed or empty")
         return True
 
     # -- holding
@@ -208,15 +273,23 @@ class KeyLock:
         self.release()
 
 
+def _is_stale(holder: dict | None, age: float, stale_after: float) -> bool:
+    """Whether a lock with this content and heartbeat age no longer protects anything."""
+    if not holder:
+        # Empty (holder killed between create and write) or malformed (not ours): a short grace for a
+        # writer of an older version still filling it in, then stale, without the full window.
+        return age > min(EMPTY_LOCK_GRACE, stale_after)
+    if holder.get("host") == socket.gethostname():
+        return not pid_alive(holder["pid"]) or age > stale_after
+    return age > stale_after
+
+
 def lock_is_live(key: str, stale_after: float | None = None) -> bool:
     """Whether some process holds a non-stale lock on ``key`` right now."""
     path = locks_dir() / f"{key}.lock"
     holder = _read_holder(path)
     try:
         age = time.time() - os.stat(path).st_mtime
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return False
-    limit = DEFAULT_STALE_AFTER if stale_after is None else stale_after
-    if holder is not None and holder.get("host") == socket.gethostname():
-        return pid_alive(int(holder.get("pid", -1))) and age <= limit
-    return age <= limit
+    return not _is_stale(holder, age, DEFAULT_STALE_AFTER if stale_after is None else stale_after)

@@ -13,10 +13,22 @@ from pathlib import Path
 _caching_enabled = True
 
 
+_absolute: dict[str, Path] = {}
+
+
 def cache_dir() -> Path:
-    """The cache root: ``$ARROWDATA_CACHE``, else ``~/.cache/arrowdata``. Created on demand."""
+    """The cache root: ``$ARROWDATA_CACHE``, else ``~/.cache/arrowdata``. Created on demand.
+
+    A relative ``$ARROWDATA_CACHE`` is made absolute once, against the working directory of its
+    first use, so paths recorded in datasets (and pickled to workers) stay valid after ``chdir``.
+    """
     root = os.environ.get("ARROWDATA_CACHE")
-    path = Path(root).expanduser() if root else Path.home() / ".cache" / "arrowdata"
+    if root:
+        path = _absolute.get(root)
+        if path is None:
+            path = _absolute[root] = Path(os.path.abspath(os.path.expanduser(root)))
+    else:
+        path = Path.home() / ".cache" / "arrowdata"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

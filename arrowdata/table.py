@@ -22,7 +22,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pyarrow as pa
 
-from .errors import CorruptFileError, MissingFileError
+from .errors import CorruptFileError, MissingFileError, SchemaMismatchError
 
 _FILE_MAGIC = b"ARROW1"
 # Written by every IPC stream writer on close: its absence means the file was cut short
@@ -140,7 +140,31 @@ def open_arrow_files(paths: Sequence[str | os.PathLike], verify: bool | None = N
     if verify is None and sum(os.path.getsize(p) for p in paths if os.path.exists(p)) > OFFSETS_CHECK_LIMIT:
         verify = False
     tables = [normalize_table(open_arrow_file(p, verify)) for p in paths]
+    _check_same_schema(tables, paths)
     return concat_tables(tables)
+
+
+def _check_same_schema(tables: list[pa.Table], paths: list[str]) -> None:
+    """Shards of one dataset hold the same columns with the same types: anything else is a damaged or
+    hand-assembled folder, and promoting types or adding columns would change the data silently."""
+    first = tables[0].schema
+    for table, path in zip(tables[1:], paths[1:]):
+        if table.schema.equals(first, check_metadata=False):
+            continue
+        theirs = {f.name: f.type for f in table.schema}
+        ours = {f.name: f.type for f in first}
+        extra = [n for n in theirs if n not in ours]
+        missing = [n for n in ours if n not in theirs]
+        changed = [n for n in ours if n in theirs and theirs[n] != ours[n]]
+        if extra or missing:
+            what = f"has column(s) {extra} that {paths[0]} lacks" if extra else f"lacks column(s) {missing}"
+        elif changed:
+            what = f"column {changed[0]!r} is {theirs[changed[0]]}, but {ours[changed[0]]} in {paths[0]}"
+        else:
+            what = f"columns are in another order than in {paths[0]}"
+        raise SchemaMismatchError(f"this shard's schema differs from the first shard's: {what}; the folder "
+                                  "is damaged or assembled by hand (re-save it, or cast the shards first)",
+                                  path=path)
 
 
 def concat_tables(tables: Iterable[pa.Table]) -> pa.Table:
@@ -177,6 +201,19 @@ def _storage_chunked(col: pa.ChunkedArray) -> pa.ChunkedArray:
             chunk = chunk.storage
         chunks.append(chunk if chunk.type == target else chunk.cast(target))
     return pa.chunked_array(chunks, type=target)
+
+
+def copy_to_memory(table: pa.Table) -> pa.Table:
+    """``table`` copied into RAM (one IPC round trip), so it no longer maps any file.
+
+    Example:
+        >>> copy_to_memory(pa.table({"a": [1, 2]}))["a"].to_pylist()
+        [1, 2]
+    """
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as w:
+        w.write_table(table)
+    return pa.ipc.open_stream(sink.getvalue()).read_all()
 
 
 def normalize_table(table: pa.Table) -> pa.Table:

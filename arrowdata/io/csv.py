@@ -4,7 +4,13 @@ Options (defaults in brackets): ``delimiter`` (alias ``sep``) [``","``], ``quote
 ``escape_char`` [None], ``double_quote`` [True], ``header`` [True: the first row names the
 columns], ``column_names`` [None], ``skip_rows`` [0], ``na_values`` [pyarrow's defaults: "",
 "NA", "null", ...], ``encoding`` [``"utf-8"``], ``newlines_in_values`` [False], ``block_size``
-[16 MiB].
+[16 MiB], ``lenient`` [False].
+
+Malformed input is an error naming the file and line, never a silent change: an unterminated
+quote (which would swallow the rest of the file into one cell) and bytes that are not valid in
+the encoding (which would turn a text column into ``binary``) raise :class:`DataFileError`.
+``lenient=True`` opts out: the quote is read as pyarrow reads it (to the end of the file), and
+invalid bytes are decoded with U+FFFD replacement characters, so text columns stay text.
 
 Column types are inferred from the first block; when a later block holds a value that does not
 fit (a float in an int column, a word in a number column), the conversion restarts with the
@@ -62,7 +68,7 @@ class CsvBuilder(Builder):
     defaults: dict[str, Any] = {
         "delimiter": ",", "quote_char": '"', "escape_char": None, "double_quote": True,
         "header": True, "column_names": None, "skip_rows": 0, "na_values": None,
-        "encoding": "utf-8", "newlines_in_values": False, "block_size": 16 << 20,
+        "encoding": "utf-8", "newlines_in_values": False, "block_size": 16 << 20, "lenient": False,
     }
     aliases = {"sep": "delimiter", "names": "column_names", "quotechar": "quote_char",
                "skiprows": "skip_rows", "escapechar": "escape_char"}
@@ -79,6 +85,8 @@ class CsvBuilder(Builder):
             raise ValueError(f"csv option header must be True, False, 'infer', 0 or None, got {o['header']!r}")
         if o["column_names"] is not None:
             o["column_names"] = [str(c) for c in o["column_names"]]
+        if not isinstance(o["lenient"], bool):
+            raise ValueError(f"csv option lenient must be True or False, got {o['lenient']!r}")
         if not isinstance(o["skip_rows"], int) or o["skip_rows"] < 0:
             raise ValueError(f"csv option skip_rows must be a non-negative int, got {o['skip_rows']!r}")
 
@@ -117,15 +125,85 @@ class CsvBuilder(Builder):
         # local uncompressed files are read natively by pyarrow, not through a Python file object
         native = f.is_local and compression_of(f.path) is None
         stream = pa.memory_map(f.path) if native else f.open()
+        wanted_binary = {fld.name for fld in schema if pa.types.is_binary(fld.type)} if schema is not None else set()
+        last = None
         try:
             try:
                 reader = pc.open_csv(stream, read_options=read, parse_options=parse, convert_options=convert)
                 for batch in reader:
+                    batch = self._check_text(batch, f, wanted_binary)
+                    last = batch
                     yield batch
             except pa.ArrowInvalid as e:
                 raise self._explain(e, f, schema, fixed, locals().get("reader")) from None
         finally:
             stream.close()
+        if last is not None and last.num_rows and not self.options["lenient"]:
+            self._check_last_row(last, f)
+
+    def _check_text(self, batch: pa.RecordBatch, f: DataFile, wanted_binary: set[str]) -> pa.RecordBatch:
+        """A CSV has no binary type: a column pyarrow typed ``binary`` holds bytes invalid in the encoding."""
+        bad = [i for i, fld in enumerate(batch.schema) if pa.types.is_binary(fld.type) and fld.name not in wanted_binary]
+        if not bad:
+            return batch
+        if not self.options["lenient"]:
+            name = batch.schema.field(bad[0]).name
+            line, detail = self._invalid_text_line(f)
+            raise DataFileError(f"bytes that are not valid {self.options['encoding']} text ({detail}); fix the file, "
+                                "pass encoding=..., or lenient=True to decode them as U+FFFD", path=f.url, line=line,
+                                column=name)
+        columns = list(batch.columns)
+        for i in bad:
+            columns[i] = pa.array([None if v is None else v.decode("utf-8", "replace")
+                                   for v in columns[i].to_pylist()], pa.string())
+        fields = [pa.field(fld.name, pa.string()) if i in bad else fld for i, fld in enumerate(batch.schema)]
+        return pa.RecordBatch.from_arrays(columns, schema=pa.schema(fields, metadata=batch.schema.metadata))
+
+    def _invalid_text_line(self, f: DataFile) -> tuple[int | None, str]:
+        """Line of the first byte that does not decode (error path only)."""
+        import codecs
+
+        decoder = codecs.getincrementaldecoder(self.options["encoding"])()
+        line, offset = 1, 0
+        with f.open() as stream:
+            while True:
+                chunk = stream.read(1 << 20)
+                try:
+                    decoder.decode(chunk, final=not chunk)
+                except UnicodeDecodeError as e:
+                    return line + chunk[:max(0, e.start)].count(b"\n"), f"byte {offset + e.start}: {e.reason}"
+                if not chunk:
+                    return None, "undecodable bytes"
+                line += chunk.count(b"\n")
+                offset += len(chunk)
+
+    def _check_last_row(self, batch: pa.RecordBatch, f: DataFile) -> None:
+        """An unterminated quote swallows the rest of the file into the last cell: a final row whose text
+        holds a line break is re-read strictly to tell a legal multi-line value from a missing quote."""
+        row = batch.slice(batch.num_rows - 1, 1)
+        if not any(pa.types.is_string(c.type) and (c[0].as_py() or "").count("\n") for c in row.columns):
+            return
+        line = self._unterminated_quote_line(f)
+        if line is not None:
+            raise DataFileError("unterminated quoted value: the quote opened on this line is never closed, so "
+                                "every later line would be read into one cell; close the quote, or pass "
+                                "lenient=True to keep that reading", path=f.url, line=line)
+
+    def _unterminated_quote_line(self, f: DataFile) -> int | None:
+        o = self.options
+        if not o["quote_char"]:
+            return None
+        with f.open() as stream:
+            text = io.TextIOWrapper(stream, encoding=o["encoding"], newline="", errors="replace")
+            rows = _pycsv.reader(text, delimiter=self._delimiter_for(f), quotechar=o["quote_char"],
+                                 escapechar=o["escape_char"], doublequote=o["double_quote"], strict=True)
+            start = 1
+            try:
+                for _ in rows:
+                    start = rows.line_num + 1
+            except _pycsv.Error as e:
+                return start if "end of data" in str(e) or "EOF" in str(e) else None
+        return None
 
     def _explain(self, e: pa.ArrowInvalid, f: DataFile, schema: pa.Schema | None,
                  fixed: frozenset[str], reader) -> Exception:
@@ -154,6 +232,10 @@ class CsvBuilder(Builder):
             line = self._find_line(f, lambda row, i=idx: i < len(row) and row[i] != "" and not _fits(row[i], col.type))
             return DataFileError(f"value {value!r} is not a valid {col.type} (the features say so)",
                                  path=f.url, line=line, column=col.name)
+        if "invalid UTF8" in msg:
+            line, detail = self._invalid_text_line(f)
+            return DataFileError(f"bytes that are not valid {self.options['encoding']} text ({detail}); fix the file, "
+                                 "pass encoding=..., or lenient=True", path=f.url, line=line)
         if m is None and "CSV parse error" in msg:
             line = self._find_line(f, None)
             detail = msg.split("CSV parse error: ", 1)[-1]
