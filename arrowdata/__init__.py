@@ -14,6 +14,7 @@ from . import config
 from .config import disable_caching, enable_caching, is_caching_enabled
 from .dataset import Dataset
 from .dataset_dict import DatasetDict
+from .engines import get_engine, set_engine
 from .errors import (ArrowDataError, CacheLockTimeout, CastError, CorruptFileError, DataFileError, MissingFileError,
                      SchemaMismatchError, UnknownNameError)
 from .features import (Array2D, Array3D, Array4D, Array5D, ClassLabel, Features, LargeList, List, Sequence,
@@ -37,6 +38,20 @@ def load_dataset(*args: Any, **kwargs: Any) -> Any:
     return _load(*args, **kwargs)
 
 
+def from_ray(ray_dataset: Any, cache_key: str | None = None, **kwargs: Any) -> Any:
+    """A memory-mapped Dataset from a ``ray.data.Dataset``, written into the cache by the Ray workers
+    (see :func:`arrowdata.engines.ray_data.from_ray`).
+
+    Example:
+        >>> import arrowdata, ray  # doctest: +SKIP
+        >>> arrowdata.from_ray(ray.data.range(3), cache_key="three")["id"]  # doctest: +SKIP
+        [0, 1, 2]
+    """
+    from .engines.ray_data import from_ray as _from_ray
+
+    return _from_ray(ray_dataset, cache_key, **kwargs)
+
+
 def concatenate_datasets(*args: Any, **kwargs: Any) -> Any:
     """Concatenate datasets row-wise (axis=0) or column-wise (axis=1); see ``arrowdata.transforms.combine``."""
     from .transforms.combine import concatenate_datasets as _concat
@@ -54,5 +69,6 @@ def interleave_datasets(*args: Any, **kwargs: Any) -> Any:
 __all__ = ["Array2D", "Array3D", "Array4D", "Array5D", "ArrowDataError", "CacheLockTimeout", "CastError",
            "ClassLabel", "CorruptFileError", "DataFileError", "Dataset", "DatasetDict", "DatasetInfo", "Features",
            "LargeList", "List", "MissingFileError", "SchemaMismatchError", "Sequence", "UnknownNameError", "Value",
-           "concatenate_datasets", "config", "disable_caching", "enable_caching", "interleave_datasets",
-           "is_caching_enabled", "load_dataset", "load_from_disk", "load_sample", "sample_path"]
+           "concatenate_datasets", "config", "disable_caching", "enable_caching", "from_ray", "get_engine",
+           "interleave_datasets", "is_caching_enabled", "load_dataset", "load_from_disk", "load_sample", "sample_path",
+           "set_engine"]

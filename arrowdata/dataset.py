@@ -436,6 +436,19 @@ class Dataset(MapOps, RowOps, ColumnOps, ExportOps, PersistenceOps):
         finally:
             self._format = old
 
+    # ------------------------------------------------------------------ Ray Data
+    def to_ray(self, columns: Sequence[str] | None = None, **read_args: Any) -> Any:
+        """A ``ray.data.Dataset`` whose read tasks memory-map this dataset's files by path, in row order
+        (indices and column projections honoured); see :func:`arrowdata.engines.ray_data.to_ray`.
+
+        Example:
+            >>> Dataset.from_dict({"x": [1, 2, 3]}).to_ray().count()  # doctest: +SKIP
+            3
+        """
+        from .engines.ray_data import to_ray
+
+        return to_ray(self, columns, **read_args)
+
     # ------------------------------------------------------------------ pickling, copying
     def __reduce__(self) -> tuple:
         if self._data_files:

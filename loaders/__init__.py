@@ -29,6 +29,7 @@ _LAZY = {
     "TorchCollator": ".torch_view",
     "BatchSampler": ".torch_view",
     "to_tf_dataset": ".tf_loader",
+    "StreamLoader": ".ray_source",
 }
 
 __all__ = [

@@ -26,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from .. import cache as cache_mod
+from ..engines.base import plan as engine_plan
 from ..errors import ArrowDataError
 from .batch_formats import check_batch_format
 from .cached_run import run_cached
@@ -35,6 +36,7 @@ from .transform_key import transform_key
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..dataset import Dataset
+    from ..engines.base import EnginePlan
     from ..projection import ProjectionState
 
 logger = logging.getLogger(__name__)
@@ -72,10 +74,6 @@ def _progress_bar(total: int, desc: str | None, default: str):
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=desc or default, unit=" examples", disable=None, leave=False)
-
-
-def _workers(num_proc: int | None, num_rows: int) -> int:
-    return max(1, min(int(num_proc or 1), num_rows))
 
 
 def _source(ds: "Dataset"):
@@ -116,7 +114,7 @@ class MapOps:
             keep_in_memory: bool = False, load_from_cache_file: bool = True, cache_file_name: str | None = None,
             features: Any = None, fn_kwargs: dict | None = None, num_proc: int | None = None,
             desc: str | None = None, batch_format: str = "python", cache_key: str | None = None,
-            explain: bool = False, writer_batch_size: int | None = 1000) -> "Dataset":
+            explain: bool = False, writer_batch_size: int | None = 1000, engine: str | None = None) -> "Dataset":
         """Apply ``function`` to every row (or batch) and return a new dataset, cached by fingerprint.
 
         Args:
@@ -135,7 +133,11 @@ class MapOps:
             cache_file_name: store the result at this path instead of the cache folder.
             features: the result's features (columns are cast to them).
             fn_kwargs: keyword arguments for ``function`` (part of the cache key).
-            num_proc: worker processes; they pull small chunks of rows from a queue.
+            num_proc: worker processes; they pull small chunks of rows from a queue. With a cluster
+                engine, the number of chunks run at once (default: the cluster's CPUs).
+            engine: who runs the chunks: ``"local"`` (processes of this machine) or ``"ray"`` (a Ray
+                cluster, see docs/scale.md); default :func:`arrowdata.get_engine`. Not part of the key:
+                every engine computes the same result under the same fingerprint.
             desc: progress bar label.
             batch_format: what a batched function receives: ``"python"`` (dict of lists), ``"numpy"``,
                 ``"arrow"``, ``"pandas"``, ``"polars"`` or any registered format.
@@ -178,7 +180,7 @@ class MapOps:
                        remove_columns=remove, features=features, fn_kwargs=dict(fn_kwargs or {}),
                        batch_format=check_batch_format(batch_format), writer_batch_size=writer_batch_size or 1000,
                        parent_features=self._info.features)
-        workers = _workers(num_proc, len(self))
+        workers = engine_plan(engine, num_proc, len(self))
         if keep_in_memory:  # nothing is written, so nothing is looked up either
             return self._map_compute(spec, key, None, workers, desc, True)
         return run_cached(key, "map", lambda base: self._map_compute(spec, key, base, workers, desc, False),
@@ -198,12 +200,12 @@ class MapOps:
         return self._replace(table=table, fingerprint=fingerprint, info=self._result_info(table),
                              format=self._kept_format(table.column_names))
 
-    def _map_compute(self, spec: MapSpec, key, base, workers: int, desc: str | None, in_memory: bool):
+    def _map_compute(self, spec: MapSpec, key, base, workers: "EnginePlan", desc: str | None, in_memory: bool):
         fp = key.fingerprint
         meta = {"op": "map", "parent": self._fingerprint, "kind": "table", "components": key.components,
                 "cacheable": key.cacheable}
         with _progress_bar(len(self), desc, "Map") as bar:
-            if workers == 1:
+            if workers.in_process:
                 path = None if in_memory else cache_mod.entry_path(fp, base)
                 sink = OutputSink(path)
                 try:
@@ -219,15 +221,15 @@ class MapOps:
                 return cache_mod.commit(fp, [out], {**meta, "num_rows": sink.num_rows}, base)
             return self._map_parallel(spec, key, base, workers, bar, in_memory, meta)
 
-    def _map_parallel(self, spec: MapSpec, key, base, workers: int, bar, in_memory: bool, meta: dict):
-        from .parallel import Job, bytes_to_table, chunk_ranges, run_parallel
+    def _map_parallel(self, spec: MapSpec, key, base, workers: "EnginePlan", bar, in_memory: bool, meta: dict):
+        from .parallel import Job, bytes_to_table, chunk_ranges
 
         fp = key.fingerprint
-        ranges = chunk_ranges(len(self), workers, spec.batch_size, spec.batched)
+        ranges = chunk_ranges(len(self), workers.workers, spec.batch_size, spec.batched)
         paths = None if in_memory else [str(cache_mod.part_path(fp, i, len(ranges), base)) for i in range(len(ranges))]
         job = Job("map", spec, _source(self), paths)
         try:
-            outputs = run_parallel(job, workers, ranges, bar.update)
+            outputs = workers.run(job, ranges, bar.update)
         except BaseException:
             for p in paths or []:
                 Path(p).unlink(missing_ok=True)
@@ -272,7 +274,7 @@ class MapOps:
                keep_in_memory: bool = False, load_from_cache_file: bool = True, cache_file_name: str | None = None,
                fn_kwargs: dict | None = None, num_proc: int | None = None, desc: str | None = None,
                batch_format: str = "python", cache_key: str | None = None, explain: bool = False,
-               writer_batch_size: int | None = 1000) -> "Dataset":
+               writer_batch_size: int | None = 1000, engine: str | None = None) -> "Dataset":
         """Keep the rows for which ``function`` is true; the result is an indices file over this dataset.
 
         ``function`` is a predicate ``f(row) -> bool`` (``f(batch) -> list/array of bool`` when
@@ -315,7 +317,9 @@ class MapOps:
                        batch_size=batch_size if batch_size and batch_size > 0 else max(len(self), 1),
                        fn_kwargs=dict(fn_kwargs or {}), batch_format=check_batch_format(batch_format),
                        expression=expression)
-        workers = 1 if expression is not None else _workers(num_proc, len(self))
+        # An Arrow expression runs natively in this process (no Python per row: nothing to spread).
+        workers = engine_plan("local", 1, len(self)) if expression is not None else \
+            engine_plan(engine, num_proc, len(self))
         if keep_in_memory:
             return self._filter_result(self._filter_positions(spec, workers, desc), key.fingerprint)
         rows = self._table.num_rows
@@ -323,19 +327,19 @@ class MapOps:
                           self._filter_build, base=cache_file_name, load_from_cache_file=load_from_cache_file,
                           explain=explain, valid=lambda e: e.meta.get("parent_table_rows") == rows)
 
-    def _filter_positions(self, spec: MapSpec, workers: int, desc: str | None) -> np.ndarray:
+    def _filter_positions(self, spec: MapSpec, workers: "EnginePlan", desc: str | None) -> np.ndarray:
         """Physical table positions of the kept rows (composed with this dataset's indices)."""
         n = len(self)
         with _progress_bar(n, desc, "Filter") as bar:
             if n == 0:
                 logical = np.zeros(0, dtype=np.uint64)
-            elif workers == 1:
+            elif workers.in_process:
                 logical = run_filter(self._table, self._indices, 0, n, spec, 0, bar.update)
             else:
-                from .parallel import Job, chunk_ranges, run_parallel
+                from .parallel import Job, chunk_ranges
 
-                ranges = chunk_ranges(n, workers, spec.batch_size, spec.batched)
-                outputs = run_parallel(Job("filter", spec, _source(self), None), workers, ranges, bar.update)
+                ranges = chunk_ranges(n, workers.workers, spec.batch_size, spec.batched)
+                outputs = workers.run(Job("filter", spec, _source(self), None), ranges, bar.update)
                 logical = np.concatenate([np.frombuffer(o, dtype=np.uint64) for o, _ in outputs]) \
                     if outputs else np.zeros(0, dtype=np.uint64)
         if self._indices is None:
@@ -343,7 +347,7 @@ class MapOps:
         parent = self._indices.to_numpy(zero_copy_only=False)
         return parent[logical.astype(np.int64)].astype(np.uint64, copy=False)
 
-    def _filter_compute(self, spec: MapSpec, key, base, workers: int, desc: str | None):
+    def _filter_compute(self, spec: MapSpec, key, base, workers: "EnginePlan", desc: str | None):
         from ..writer import ArrowWriter
 
         positions = self._filter_positions(spec, workers, desc)
