@@ -57,6 +57,13 @@ BUILTIN_METRICS: dict[str, str] = {
     "meteor": "metrics.text.meteor",
     "wer": "metrics.text.wer",
     "cer": "metrics.text.cer",
+    "mse": "metrics.regression.errors",
+    "mae": "metrics.regression.errors",
+    "mape": "metrics.regression.errors",
+    "smape": "metrics.regression.errors",
+    "r_squared": "metrics.regression.r_squared",
+    "roc_auc": "metrics.scores.roc_auc",
+    "brier_score": "metrics.scores.brier",
 }
 
 _REGISTRY: dict[str, type] = {}

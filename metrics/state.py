@@ -261,6 +261,41 @@ class SumReducer(_ArrayReducer):
     name = "sum"
     op = staticmethod(lambda a, b: a + b)
 
+    def merge(self, a, b):
+        # a process that saw no data still holds the scalar default, while others hold per-output arrays
+        if np.shape(a) != np.shape(b) and (np.ndim(a) == 0 and a == 0 or np.ndim(b) == 0 and b == 0):
+            return b if np.ndim(a) == 0 else a
+        return super().merge(a, b)
+
+
+def merge_moments(a: Any, b: Any) -> Any:
+    """Chan et al.'s pairwise merge of ``[weight, mean, M2]`` rows (per column): exact up to rounding,
+    with none of the cancellation of sums of squares. A scalar ``0`` is the empty state."""
+    if np.ndim(a) == 0:
+        return b
+    if np.ndim(b) == 0:
+        return a
+    if np.shape(a) != np.shape(b):
+        raise MetricStateError(f"cannot merge moments of shapes {np.shape(a)} and {np.shape(b)}")
+    (wa, ma, qa), (wb, mb, qb) = a, b
+    w = wa + wb
+    with np.errstate(invalid="ignore", divide="ignore"):
+        delta = mb - ma
+        frac = np.where(w > 0, wb / np.where(w > 0, w, 1), 0.0)
+        mean = ma + delta * frac
+        m2 = qa + qb + delta * delta * wa * frac
+    return np.stack([w, mean, m2])
+
+
+class MomentsReducer(_ArrayReducer):
+    """``[weight, mean, M2]`` per column (see :func:`merge_moments`): variance without cancellation."""
+
+    name = "moments"
+    op = staticmethod(merge_moments)
+
+    def merge(self, a, b):
+        return merge_moments(a, b)
+
 
 class MaxReducer(_ArrayReducer):
     name = "max"
@@ -330,7 +365,7 @@ def register_reducer(reducer: Reducer) -> Reducer:
     return reducer
 
 
-for _r in (SumReducer(), MaxReducer(), MinReducer(), CatReducer(), CountsReducer()):
+for _r in (SumReducer(), MaxReducer(), MinReducer(), MomentsReducer(), CatReducer(), CountsReducer()):
     register_reducer(_r)
 
 

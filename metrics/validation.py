@@ -175,3 +175,28 @@ def positive_int(name: str, value: Any) -> int:
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
         raise MetricInputError(f"{name}: expected a positive int, got {value!r}")
     return int(value)
+
+
+def real_matrix(name: str, values: Any) -> np.ndarray:
+    """Real numbers of shape ``(n,)`` or ``(n, outputs)`` as a 2-D float64 array ``(n, outputs)``.
+
+    NaN and inf are refused with the first bad position, naming ``name``.
+
+    Example:
+        >>> real_matrix("predictions", [1, 2.5]).shape
+        (2, 1)
+    """
+    seq = as_sequence(name, values)
+    try:
+        arr = np.asarray(seq, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise MetricInputError(f"{name}: expected numbers or equal-length lists of numbers") from None
+    if arr.ndim == 1:
+        arr = arr.reshape(-1, 1)
+    if arr.ndim != 2:
+        raise MetricInputError(f"{name}: expected shape (n,) or (n, outputs), got {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        row, col = map(int, np.argwhere(~np.isfinite(arr))[0])
+        where = f"index {row}" if arr.shape[1] == 1 else f"index [{row}, {col}]"
+        raise MetricInputError(f"{name}: NaN or inf at {where} ({float(arr[row, col])!r})")
+    return arr

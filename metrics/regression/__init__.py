@@ -1,0 +1,1 @@
+"""Regression metrics (scikit-learn's formulas): mse, mae, mape, smape, r_squared."""
