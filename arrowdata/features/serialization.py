@@ -18,6 +18,7 @@ from typing import Any, Callable, ClassVar
 
 import pyarrow as pa
 
+from ..metadata_limits import check_feature_json
 from .types import ARRAY_TYPES, ClassLabel, FeatureType, LargeList, List, Sequence, Value, _ArrayND
 
 SCHEMA_METADATA_KEY = b"huggingface"
@@ -125,11 +126,12 @@ _FROM_JSON: dict[str, Callable[[dict, str], Any]] = {
 def feature_from_json(data: Any, path: str = "") -> FeatureType:
     """One feature from its JSON form; unknown ``_type`` values become :class:`Opaque`."""
     if not isinstance(data, dict):
-        raise ValueError(f"features JSON at {path or 'top level'}: expected an object, got {data!r}")
+        raise ValueError(f"features JSON at {path or 'top level'}: expected an object, got {str(data)[:80]!r}")
+    check_feature_json(data, path)  # bounds what metadata may demand, before anything is built
     if "_type" not in data:
         return {k: feature_from_json(v, path=f"{path}.{k}" if path else k) for k, v in data.items()}
     kind = data["_type"]
-    if kind in _FROM_JSON:
+    if isinstance(kind, str) and kind in _FROM_JSON:
         try:
             return _FROM_JSON[kind](data, path)
         except (KeyError, TypeError, ValueError) as e:
