@@ -47,13 +47,45 @@ class DatasetInfo:
         return dict(sorted(out.items()))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "DatasetInfo":
-        """From the dict form (a parsed ``dataset_info.json``)."""
+    def from_dict(cls, data: dict[str, Any], source: str | None = None) -> "DatasetInfo":
+        """From the dict form (a parsed ``dataset_info.json``).
+
+        Every field is checked: a wrong type, features that are not an object, or features
+        asking for more than :mod:`arrowdata.metadata_limits` allows raise
+        :class:`~arrowdata.errors.MetadataError` naming ``source`` (the file) and the field.
+
+        Example:
+            >>> DatasetInfo.from_dict({"description": 3}, source="dataset_info.json")
+            Traceback (most recent call last):
+            arrowdata.errors.MetadataError: dataset_info.json, field 'description': must be a string or null, not a number
+        """
+        from .errors import MetadataError
+        from .metadata_files import json_kind
+
+        if not isinstance(data, dict):
+            raise MetadataError(f"must hold a JSON object, not {json_kind(data)}", path=source)
+        for key in ("description", "citation", "homepage", "license"):
+            if data.get(key) is not None and not isinstance(data[key], str):
+                raise MetadataError(f"must be a string or null, not {json_kind(data[key])}", path=source, field=key)
         feats = data.get("features")
+        if feats is not None and not isinstance(feats, dict):
+            raise MetadataError(f"must be an object of column -> feature, not {json_kind(feats)}", path=source,
+                                field="features")
+        try:
+            features = Features.from_dict(feats) if feats else None
+        except RecursionError:
+            raise MetadataError("nested too deeply", path=source, field="features") from None
+        except (TypeError, ValueError, KeyError, AttributeError) as e:
+            message = str(e)
+            where = "features"
+            if message.startswith("features JSON at "):
+                at, _, message = message[len("features JSON at "):].partition(": ")
+                where = f"features.{at}" if at != "top level" else "features"
+            raise MetadataError(message, path=source, field=where) from None
         extra = {k: v for k, v in data.items() if k not in cls._KEYS}
         return cls(description=data.get("description") or "", citation=data.get("citation") or "",
                    homepage=data.get("homepage") or "", license=data.get("license") or "",
-                   features=Features.from_dict(feats) if feats else None, extra=extra)
+                   features=features, extra=extra)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)

@@ -116,7 +116,7 @@ def read_json_object(path: str | os.PathLike, *, what: str = "metadata file") ->
     """:func:`read_json_file`, requiring a JSON object at the top level."""
     value = read_json_file(path, what=what)
     if not isinstance(value, dict):
-        raise MetadataError(f"{what} must hold a JSON object, not {_json_kind(value)}", path=os.fspath(path))
+        raise MetadataError(f"{what} must hold a JSON object, not {json_kind(value)}", path=os.fspath(path))
     return value
 
 
@@ -128,7 +128,7 @@ def confined_name(name: Any, source: str, *, field: str | None = None, plain: bo
     """
     bad = None
     if not isinstance(name, str) or not name:
-        bad = f"must be a non-empty string, not {_json_kind(name)}"
+        bad = f"must be a non-empty string, not {json_kind(name)}"
     elif "\x00" in name:
         bad = "contains a NUL byte"
     else:
@@ -145,7 +145,8 @@ def confined_name(name: Any, source: str, *, field: str | None = None, plain: bo
     return name
 
 
-def _json_kind(value: Any) -> str:
+def json_kind(value: Any) -> str:
+    """How a JSON value's type reads in an error message (``'an array'``, ``'null'``...)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
