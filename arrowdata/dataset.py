@@ -30,6 +30,7 @@ from . import construct
 from .content_hash import table_fingerprint
 from .errors import ArrowDataError, UnknownNameError
 from .exports import ExportOps
+from .exporters import FrameworkExportOps
 from .features import Features
 from .formatting import Format, format_table
 from .formatting.base import canonical_format_name
@@ -65,7 +66,7 @@ def _reopen(data_files: list[str], indices: np.ndarray | None, fmt: Format, fing
                                projection=proj)
 
 
-class Dataset(MapOps, RowOps, ColumnOps, ExportOps, PersistenceOps):
+class Dataset(MapOps, RowOps, ColumnOps, ExportOps, FrameworkExportOps, PersistenceOps):
     """A table of examples, memory-mapped from Arrow files or held in memory.
 
     Build one with :meth:`from_dict`, :meth:`from_list`, :meth:`from_pandas`, :meth:`from_polars`,

@@ -229,7 +229,7 @@ def to_tf_dataset(dataset: Any, columns: str | Sequence[str] | None = None,
                   rename: Mapping[str, str] | None = None, return_attention_mask: bool = True,
                   group_by_length: bool = False, mega_batch_mult: int = 50, length_column: str = "input_ids",
                   rank: int = 0, world_size: int = 1, read_ahead: int | None = None, pad_in_graph: bool = True,
-                  prefetch: bool = True) -> Any:
+                  prefetch: bool = True, structure: Callable[[dict[str, Any]], Any] | None = None) -> Any:
     """A ``tf.data.Dataset`` of padded batches, for ``keras.Model.fit``.
 
     Args:
@@ -253,6 +253,9 @@ def to_tf_dataset(dataset: Any, columns: str | Sequence[str] | None = None,
             graph only cuts it into batches; both give identical batches and measured within noise of
             each other on CPU (see docs/loaders.md), the in-graph one slightly ahead.
         prefetch: add ``prefetch(AUTOTUNE)``.
+        structure: a graph function from the dict of batch tensors to the element (instead of the
+            ``(features, labels)`` split of ``label_cols``), run in the same ``map`` as the padding, so it
+            costs no tf.data stage of its own (``Dataset.to_tf_dataset`` gives HF's output rules this way).
 
     Example:
         >>> import pyarrow as pa
@@ -303,7 +306,7 @@ def to_tf_dataset(dataset: Any, columns: str | Sequence[str] | None = None,
 
         def finish(element: dict[str, Any]) -> Any:
             batch = unflatten_batch(element, spec)
-            return _split_labels(batch, targets) if targets else batch
+            return structure(batch) if structure is not None else _split_labels(batch, targets) if targets else batch
 
         if prefetch:  # the Python producer pads the next group while the graph cuts this one
             ds = ds.prefetch(1)
@@ -329,7 +332,7 @@ def to_tf_dataset(dataset: Any, columns: str | Sequence[str] | None = None,
         def pad(element: dict[str, Any]) -> Any:
             # Features and labels split in the same map: one tf.data stage less per batch.
             batch = plan.pad_batch(element)
-            return _split_labels(batch, targets) if targets else batch
+            return structure(batch) if structure is not None else _split_labels(batch, targets) if targets else batch
 
         if prefetch:  # Python reads the next group while the graph pads this one
             ds = ds.prefetch(1)
@@ -337,7 +340,9 @@ def to_tf_dataset(dataset: Any, columns: str | Sequence[str] | None = None,
     # The number of batches is known exactly: say so, so Keras shows real progress bars and never
     # mistakes the end of an epoch for running out of data.
     ds = ds.apply(tf.data.experimental.assert_cardinality(builder.num_batches(0)))
-    if labels and collate_fn is not None:
+    if structure is not None and collate_fn is not None:
+        ds = ds.map(structure)
+    elif labels and collate_fn is not None:
         ds = ds.map(lambda batch: _split_labels(batch, labels))
     if prefetch:
         ds = ds.prefetch(tf.data.AUTOTUNE)
