@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import traceback
 import uuid
 from typing import TYPE_CHECKING, Any, Callable
@@ -163,6 +164,7 @@ class RayEngine:
                  *(os.path.dirname(p) for p in (job.part_paths or [])[:1])]
         check_shared_storage(ray, paths)
         job_id = uuid.uuid4().hex
+        _ship_user_module_by_value(ray, job.spec.function)
         boxed = [ray.put(job)]  # in a list, so the task gets the reference and unpickles the job once
         task = self._task(ray, job.kind)
         outputs: list[Any] = [None] * len(ranges)
@@ -201,6 +203,20 @@ class RayEngine:
             if pending:
                 _cancel(ray, list(pending))
         return outputs
+
+
+def _ship_user_module_by_value(ray: Any, function: Any) -> None:
+    """A function from the user's own module (a script's helper file, a test module) is pickled by
+    value, as a fork would carry it: the Ray workers could not import that module by name. Installed
+    packages still travel by reference (the workers have them too)."""
+    from ..fingerprint import _module_kind
+
+    name = getattr(function, "__module__", None) or ""
+    module = sys.modules.get(name)
+    if module is None or name == "__main__" or name.split(".")[0] in ("arrowdata", "loaders", "metrics"):
+        return  # __main__ is already pickled by value
+    if _module_kind(name) == "user":
+        ray.cloudpickle.register_pickle_by_value(module)
 
 
 def _cancel(ray: Any, refs: list) -> None:
