@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import warnings
+from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -23,7 +24,14 @@ from . import config
 from .content_hash import table_fingerprint
 from .errors import ArrowDataError, SchemaMismatchError
 from .features import Features, cast_table, schema_metadata
+from .features.cast import _needs_walk
+from .features.types import arrow_type_of
+from .fingerprint import function_components, hash_object, random_fingerprint
 from .info import DatasetInfo
+from .io import get_builder, resolve_data_files
+from .io.convert import convert_cached
+from .table import copy_to_memory, normalize_table, open_arrow_files
+from .writer import ArrowWriter
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +78,6 @@ def _column_to_arrow(name: str, values: Any, target: pa.DataType | None) -> pa.A
 
 def _direct_type(feature: Any) -> pa.DataType | None:
     """The Arrow type values can be built as directly (None when a cast step must run, e.g. label names)."""
-    from .features.cast import _needs_walk
-    from .features.types import arrow_type_of
-
     if _needs_walk(feature):
         return None
     try:
@@ -226,8 +231,6 @@ def from_arrow(cls: type, table: pa.Table | pa.RecordBatch | Sequence[pa.RecordB
         >>> Dataset.from_arrow(pa.table({"a": [1]})).num_rows
         1
     """
-    from .table import normalize_table
-
     if isinstance(table, pa.RecordBatch):
         table = pa.Table.from_batches([table])
     elif isinstance(table, (list, tuple)):
@@ -253,28 +256,20 @@ def from_file(cls: type, filename: str | os.PathLike, info: DatasetInfo | None =
         Traceback (most recent call last):
         arrowdata.errors.MissingFileError: No such file or directory: 'missing.arrow'
     """
-    from .table import open_arrow_files
-
     path = os.path.abspath(os.fspath(filename))
     table = open_arrow_files([path], verify=verify)
     if in_memory:
-        table = _copy_to_memory(table)
+        table = copy_to_memory(table)
     ds = _make(cls, table, info, split, fingerprint)
     return ds if in_memory else ds._replace(data_files=[path])
 
 
-def _copy_to_memory(table: pa.Table) -> pa.Table:
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as w:
-        w.write_table(table)
-    return pa.ipc.open_stream(sink.getvalue()).read_all()
+_copy_to_memory = copy_to_memory  # its old name here
 
 
 # ---------------------------------------------------------------------------- generators
 
 def _generator_key(generator: Callable, gen_kwargs: dict | None, features: Features | None) -> str | None:
-    from .fingerprint import function_components, hash_object
-
     try:
         parts = function_components(generator, "generator")
         return hash_object({"fn": parts, "kwargs": gen_kwargs or {},
@@ -304,8 +299,6 @@ def from_generator(cls: type, generator: Callable[..., Iterable[Mapping[str, Any
     """
     from tqdm.auto import tqdm
 
-    from .writer import ArrowWriter
-
     if writer_batch_size < 1:
         raise ArrowDataError(f"writer_batch_size must be positive, got {writer_batch_size}")
     features = Features(features) if features is not None else None
@@ -317,8 +310,6 @@ def from_generator(cls: type, generator: Callable[..., Iterable[Mapping[str, Any
             logger.info("from_generator: reusing %s", path)
             return from_file(cls, path, info=info, split=split, in_memory=keep_in_memory, fingerprint=key)
     else:
-        from .fingerprint import random_fingerprint
-
         path = os.path.join(root, "generated", f"{random_fingerprint()}.arrow")
     writer = ArrowWriter(path)
     schema: pa.Schema | None = None
@@ -377,14 +368,20 @@ def _conform(table: pa.Table, schema: pa.Schema, len_before: int) -> pa.Table:
 # ---------------------------------------------------------------------------- data files
 
 def _from_builder(cls: type, builder: str, path_or_paths: Any, split: str | None, features: Features | None,
-                  cache_dir: str | None, keep_in_memory: bool, **kwargs: Any) -> Any:
-    from .io import load_dataset
-
-    ds = load_dataset(builder, data_files=path_or_paths, split=split or "train", features=features,
-                      cache_dir=cache_dir, keep_in_memory=keep_in_memory, **kwargs)
-    return ds if type(ds) is cls else cls._from_parts(ds._table, fingerprint=ds._fingerprint, indices=ds._indices,
-                                                      info=ds._info, split=ds._split, format=ds._format,
-                                                      data_files=ds._data_files, projection=ds._projection)
+                  cache_dir: str | None, keep_in_memory: bool, *, storage_options: Mapping[str, Any] | None = None,
+                  progress: bool = True, max_shard_size: int | str | None = None, **builder_options: Any) -> Any:
+    """The files converted once into the cache (as ``load_dataset`` does) and opened as a ``cls``."""
+    split = split or "train"
+    configured = get_builder(builder, **builder_options)
+    files = resolve_data_files(path_or_paths, storage_options, extensions=configured.extensions,
+                               default_split=split)[split]
+    root = Path(cache_dir).expanduser() if cache_dir is not None else config.cache_dir() / "converted"
+    root.mkdir(parents=True, exist_ok=True)
+    saved = convert_cached(configured, files, split, Features(features) if features is not None else None, root,
+                           keep_in_memory=keep_in_memory, progress=progress,
+                           **({"max_shard_size": max_shard_size} if max_shard_size is not None else {}))
+    return cls._from_parts(saved.table, fingerprint=saved.fingerprint, info=saved.info, split=saved.split,
+                           format=saved.format, data_files=saved.data_files)
 
 
 def from_csv(cls: type, path_or_paths: Any, split: str | None = None, features: Features | None = None,

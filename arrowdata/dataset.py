@@ -28,7 +28,8 @@ import pyarrow as pa
 
 from . import construct
 from .content_hash import table_fingerprint
-from .errors import ArrowDataError, UnknownNameError
+from .errors import ArrowDataError, check_columns
+from .errors import ColumnNotFoundError as MissingColumnError  # noqa: F401  (the name this module gave it)
 from .exports import ExportOps
 from .exporters import FrameworkExportOps
 from .features import Features
@@ -43,13 +44,6 @@ from .transforms import ColumnOps, MapOps, RowOps
 # Formats whose batch is a dict of indexable columns, so rows can be cut from a converted batch.
 _DICT_ROW_FORMATS = (None, "numpy", "torch", "tensorflow", "jax")
 _FIELDS = ("table", "indices", "format", "fingerprint", "info", "split", "data_files", "projection")
-
-
-class MissingColumnError(UnknownNameError, KeyError):
-    """``ds["name"]`` for a column the dataset does not have."""
-
-    def __str__(self) -> str:  # KeyError would repr() the message
-        return self.args[0]
 
 
 def _reopen(data_files: list[str], indices: np.ndarray | None, fmt: Format, fingerprint: str,
@@ -269,7 +263,7 @@ class Dataset(MapOps, RowOps, ColumnOps, ExportOps, FrameworkExportOps, Persiste
         """
         _check_batch_size(batch_size)
         if columns is not None:
-            self._check_columns(columns)
+            self._check_columns(columns, "columns")
         n = self.num_rows
         if self._indices is None:
             table = self._table.select(list(columns)) if columns is not None else self._table
@@ -285,10 +279,8 @@ class Dataset(MapOps, RowOps, ColumnOps, ExportOps, FrameworkExportOps, Persiste
     def _format_table(self, table: pa.Table, kind: str) -> Any:
         return format_table(table, kind, self._format, self.features)
 
-    def _check_columns(self, columns: Sequence[str]) -> None:
-        for c in columns:
-            if c not in self._table.column_names:
-                raise MissingColumnError("column", c, self.column_names)
+    def _check_columns(self, columns: Sequence[str], argument: str | None = None) -> None:
+        check_columns(self._table.column_names, list(columns), argument)
 
     def _normalize_index(self, i: int) -> int:
         n = self.num_rows
@@ -391,7 +383,7 @@ class Dataset(MapOps, RowOps, ColumnOps, ExportOps, FrameworkExportOps, Persiste
         name = canonical_format_name(type)
         if columns is not None:
             columns = [columns] if isinstance(columns, str) else list(columns)
-            self._check_columns(columns)
+            self._check_columns(columns, "columns")
         fmt = Format(name, tuple(columns) if columns is not None else None, output_all_columns, dict(format_kwargs))
         return self._replace(format=fmt)
 
@@ -417,7 +409,7 @@ class Dataset(MapOps, RowOps, ColumnOps, ExportOps, FrameworkExportOps, Persiste
             return self._replace(format=Format())
         if columns is not None:
             columns = [columns] if isinstance(columns, str) else list(columns)
-            self._check_columns(columns)
+            self._check_columns(columns, "columns")
         return self._replace(format=Format("custom", tuple(columns) if columns is not None else None,
                                            output_all_columns, {}, transform))
 

@@ -16,7 +16,6 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 from typing import Any, Callable, Iterator
@@ -111,7 +110,8 @@ class DatasetDict(dict):
             >>> load_from_disk(p)["train"]["a"]
             [1]
         """
-        from .persistence import DICT_JSON, save_folder, write_dataset_folder
+        from .folder_format import save_folder, write_dict_json
+        from .persistence import write_dataset_folder
 
         for split in self:
             if not isinstance(split, str) or not _SPLIT_NAME.match(split):
@@ -143,12 +143,7 @@ class DatasetDict(dict):
 
     @classmethod
     def _load_folder(cls, folder: str, keep_in_memory: bool = False, verify: bool | None = None) -> "DatasetDict":
-        from .errors import CorruptFileError
-        from .persistence import DICT_JSON, _read_json, _safe_member, load_dataset_folder
+        from .folder_format import dict_splits
+        from .persistence import load_dataset_folder
 
-        meta_path = os.path.join(folder, DICT_JSON)
-        meta = _read_json(meta_path)
-        splits = meta.get("splits") if isinstance(meta, dict) else None
-        if not isinstance(splits, list):
-            raise CorruptFileError(f"{meta_path}: no 'splits' list")
-        return cls({s: load_dataset_folder(_safe_member(folder, s, meta_path), keep_in_memory, verify) for s in splits})
+        return cls({s: load_dataset_folder(path, keep_in_memory, verify) for s, path in dict_splits(folder)})

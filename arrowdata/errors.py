@@ -58,6 +58,63 @@ class UnknownNameError(ArrowDataError, ValueError):
         super().__init__(f"Unknown {kind} {name!r}.{hint} Known: {', '.join(self.known)}")
 
 
+class InvalidArgumentError(ArrowDataError, ValueError):
+    """An argument is out of its allowed range or of the wrong kind; the message starts with its name.
+
+    Example:
+        >>> str(InvalidArgumentError("num_shards", "must be >= 1, got 0"))
+        'num_shards: must be >= 1, got 0'
+    """
+
+    def __init__(self, argument: str, message: str) -> None:
+        self.argument = argument
+        super().__init__(f"{argument}: {message}")
+
+
+class ColumnNotFoundError(UnknownNameError, KeyError):
+    """A column the user named does not exist; names the argument, suggests close names, lists the columns.
+
+    One class for every place a column is looked up (``ds["zz"]``, ``remove_columns``,
+    ``map(remove_columns=)``, ``select_columns``, ``sort``...). It is a ``KeyError`` (what
+    ``ds["zz"]`` raises in HF ``datasets``) and, as an :class:`UnknownNameError`, a ``ValueError``
+    (what ``remove_columns`` raises there), so code written against either keeps catching it. Raise it through
+    :func:`check_columns`.
+
+    Example:
+        >>> try:
+        ...     check_columns(["text", "label"], ["lable"], "remove_columns")
+        ... except KeyError as e:
+        ...     print(e)
+        remove_columns: unknown column 'lable' (did you mean 'label'?); available columns: ['text', 'label']
+    """
+
+    def __init__(self, missing: list[str], available: list[str], argument: str | None = None) -> None:
+        import difflib
+
+        self.missing, self.available, self.argument = list(missing), list(available), argument
+        self.name, self.known = self.missing[0], sorted(map(str, self.available))  # as UnknownNameError
+        names = ", ".join(repr(m) for m in self.missing)
+        close = difflib.get_close_matches(str(self.missing[0]), [str(a) for a in self.available], n=1, cutoff=0.6) \
+            if len(self.missing) == 1 else []
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        what = f"column{'s' if len(self.missing) > 1 else ''} {names}{hint}; available columns: {self.available}"
+        ArrowDataError.__init__(self, f"{argument}: unknown {what}" if argument else f"Unknown {what}")
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0])
+
+
+def check_columns(available: list[str], wanted: list[str], argument: str | None = None) -> None:
+    """Raise :class:`ColumnNotFoundError` (naming ``argument``) when a wanted column is not available.
+
+    Example:
+        >>> check_columns(["a", "b"], ["b"])  # all there: nothing happens
+    """
+    missing = [c for c in wanted if c not in available]
+    if missing:
+        raise ColumnNotFoundError(missing, list(available), argument)
+
+
 class CorruptFileError(ArrowDataError, OSError):
     """An on-disk Arrow file is truncated or not Arrow at all."""
 
@@ -84,3 +141,22 @@ class CastError(ArrowDataError, TypeError):
 
 class CacheLockTimeout(ArrowDataError, TimeoutError):
     """Waiting for another process to finish a cache entry took too long."""
+
+
+class StreamReadError(ArrowDataError, OSError):
+    """Reading a shard of a stream failed (corrupt data, a dropped connection...); names the
+    shard (file URL) and the row offset inside it where the stream stopped. The rows before it
+    were already yielded.
+
+    Example:
+        >>> str(StreamReadError("s3://b/x.parquet", 2000, ValueError("bad page")))
+        's3://b/x.parquet, row offset 2000: bad page'
+    """
+
+    def __init__(self, path: str, row: int, cause: BaseException | str) -> None:
+        self.path, self.row = path, row
+        super().__init__(f"{path}, row offset {row}: {cause}")
+
+
+class RemoteTimeoutError(ArrowDataError, TimeoutError):
+    """A remote read gave no answer in time (a dead connection); names the URL."""

@@ -1,9 +1,8 @@
-"""save_to_disk / load_from_disk, in the folder layout of Hugging Face ``datasets``.
+"""save_to_disk / load_from_disk of a Dataset, in the folder layout of Hugging Face ``datasets``.
 
-A saved dataset is a folder of ``data-0000i-of-0000N.arrow`` shards (Arrow IPC stream),
-``state.json`` (files, fingerprint, format, split) and ``dataset_info.json`` (description,
-features...); a DatasetDict is a folder with ``dataset_dict.json`` (``{"splits": [...]}``) and
-one such folder per split. Both libraries open each other's folders.
+The layout itself (shards, ``state.json``, ``dataset_info.json``, ``dataset_dict.json``, atomic
+placement, remote fetch) is :mod:`arrowdata.folder_format`; this module turns a Dataset into
+shards (indices applied, in logical order) and a folder back into a Dataset.
 
 Saving writes a temporary folder and renames it into place, so a crash never leaves a
 half-written dataset. Loading memory-maps the shards (a few MB of RAM whatever the size);
@@ -22,88 +21,30 @@ Example:
 """
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
-import re
-import shutil
-import uuid
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import xxhash
+import pyarrow as pa
 
-from . import config
-from .errors import ArrowDataError, CorruptFileError, MissingFileError
+from .errors import ArrowDataError, MissingFileError
+from .features import schema_metadata
+from .folder_format import (DEFAULT_MAX_SHARD_SIZE, DICT_JSON, INFO_JSON, STATE_JSON,  # noqa: F401  (re-exported)
+                            fetch_remote_folder, folder_kind, local_folder, open_folder, save_folder, shard_filename,
+                            write_folder_state)
+from .gather import iter_take
+from .sizes import parse_size
+from .table import to_disk_table
+from .writer import ArrowWriter
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .dataset import Dataset
+    from .dataset_dict import DatasetDict
 
 logger = logging.getLogger(__name__)
 
-STATE_JSON = "state.json"
-INFO_JSON = "dataset_info.json"
-DICT_JSON = "dataset_dict.json"
-DEFAULT_MAX_SHARD_SIZE = 500 << 20
 WRITE_BATCH_ROWS = 1000
-_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
-          "KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30, "TIB": 1 << 40}
-
-
-def parse_size(size: int | str) -> int:
-    """Bytes in ``size``: an int, or a string such as ``"500MB"``, ``"1GiB"``.
-
-    Example:
-        >>> parse_size("2KiB"), parse_size("1MB"), parse_size(10)
-        (2048, 1000000, 10)
-    """
-    if isinstance(size, int) and not isinstance(size, bool):
-        return size
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?I?B?)\s*", str(size).upper())
-    if not m or m.group(2) not in _UNITS:
-        raise ArrowDataError(f"max_shard_size={size!r} is not a size; use bytes or e.g. '500MB', '1GiB'")
-    return int(float(m.group(1)) * _UNITS[m.group(2)])
-
-
-def shard_filename(index: int, num_shards: int) -> str:
-    return f"data-{index:05d}-of-{num_shards:05d}.arrow"
-
-
-def _url_to_fs(path: str, storage_options: dict | None) -> tuple[Any, str, bool]:
-    import fsspec
-    from fsspec.implementations.local import LocalFileSystem
-
-    fs, fs_path = fsspec.core.url_to_fs(os.fspath(path), **(storage_options or {}))
-    return fs, fs_path, isinstance(fs, LocalFileSystem)
-
-
-def _temp_sibling(path: str) -> str:
-    return f"{path.rstrip('/')}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-
-
-def _replace_folder(tmp: str, final: str) -> None:
-    """Move a finished folder into place; an older folder there is removed only afterwards.
-
-    Open memory maps of the old files stay valid (POSIX keeps unlinked files alive).
-    """
-    if os.path.exists(final):
-        old = _temp_sibling(final)
-        os.replace(final, old)
-        os.replace(tmp, final)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.makedirs(os.path.dirname(os.path.abspath(final)) or ".", exist_ok=True)
-        os.replace(tmp, final)
-
-
-def _jsonable_kwargs(kwargs: dict) -> dict:
-    out = {}
-    for k, v in kwargs.items():
-        try:
-            json.dumps(v)
-        except TypeError:
-            logger.warning("format option %s=%r is not saved (not JSON)", k, v)
-            continue
-        out[k] = v
-    return out
 
 
 def _num_shards(ds: Any, max_shard_size: int | str | None, num_shards: int | None) -> int:
@@ -114,7 +55,7 @@ def _num_shards(ds: Any, max_shard_size: int | str | None, num_shards: int | Non
         if n and num_shards > n:
             raise ArrowDataError(f"num_shards={num_shards} is more than the {n} rows")
         return num_shards
-    limit = parse_size(max_shard_size if max_shard_size is not None else DEFAULT_MAX_SHARD_SIZE)
+    limit = parse_size(max_shard_size if max_shard_size is not None else DEFAULT_MAX_SHARD_SIZE, "max_shard_size")
     if limit <= 0:
         raise ArrowDataError(f"max_shard_size must be positive, got {max_shard_size!r}")
     total = ds._table.nbytes * (n / ds._table.num_rows if ds._table.num_rows else 0)
@@ -124,17 +65,12 @@ def _num_shards(ds: Any, max_shard_size: int | str | None, num_shards: int | Non
 def write_dataset_folder(ds: Any, folder: str, max_shard_size: int | str | None = None,
                          num_shards: int | None = None) -> None:
     """Write ``ds`` (indices applied) as a save_to_disk folder at the local path ``folder``."""
-    from tqdm.auto import tqdm
-
-    from .features import schema_metadata
-    from .gather import iter_take
-    from .table import to_disk_table
-    from .writer import ArrowWriter
+    from tqdm.auto import tqdm  # tqdm.auto probes for a notebook on import: only when saving
 
     shards = _num_shards(ds, max_shard_size, num_shards)
     os.makedirs(folder, exist_ok=True)
     n = ds.num_rows
-    features = ds.features
+    features = ds._info.features
     schema = to_disk_table(ds._table.slice(0, 0), features).schema
     schema = schema.with_metadata({**(schema.metadata or {}), **schema_metadata(features)})
     idx = ds._indices_np()
@@ -146,65 +82,14 @@ def write_dataset_folder(ds: Any, folder: str, max_shard_size: int | str | None 
             with ArrowWriter(os.path.join(folder, name), schema=schema) as writer:
                 if idx is None:
                     for batch in ds._table.slice(start, stop - start).to_batches(max_chunksize=WRITE_BATCH_ROWS * 10):
-                        writer.write(to_disk_table(_as_table(batch), features))
+                        writer.write(to_disk_table(pa.Table.from_batches([batch]), features))
                         bar.update(batch.num_rows)
                 else:
                     for table in iter_take(ds._table, idx[start:stop], WRITE_BATCH_ROWS):
                         writer.write(to_disk_table(table, features))
                         bar.update(table.num_rows)
             files.append(name)
-    fmt = ds._format
-    state = {
-        "_data_files": [{"filename": f} for f in files],
-        "_fingerprint": ds._fingerprint,
-        "_format_columns": list(fmt.columns) if fmt.columns is not None else None,
-        "_format_kwargs": _jsonable_kwargs(fmt.kwargs),
-        "_format_type": fmt.type if fmt.transform is None else None,
-        "_output_all_columns": fmt.output_all_columns,
-        "_split": ds._split,
-    }
-    Path(folder, STATE_JSON).write_text(json.dumps(state, indent=2, sort_keys=True))
-    Path(folder, INFO_JSON).write_text(ds._info.to_json())
-
-
-def _as_table(batch: Any) -> Any:
-    import pyarrow as pa
-
-    return pa.Table.from_batches([batch])
-
-
-def save_folder(writer_fn: Any, path: str | os.PathLike, storage_options: dict | None) -> None:
-    """Run ``writer_fn(local_tmp_folder)`` then move the result to ``path`` (local or any fsspec URL)."""
-    fs, fs_path, local = _url_to_fs(os.fspath(path), storage_options)
-    if local:
-        final = os.path.abspath(fs_path)
-        tmp = _temp_sibling(final)
-        try:
-            writer_fn(tmp)
-            _replace_folder(tmp, final)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        return
-    staging = os.path.join(config.cache_dir(), "remote", f"upload.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-    try:
-        writer_fn(staging)
-        remote_tmp = _temp_sibling(fs_path)
-        fs.put(staging.rstrip("/") + "/", remote_tmp, recursive=True)
-        # Object stores have no folder rename: move file by file, the JSON metadata last, so a
-        # reader that finds state.json / dataset_dict.json finds every shard it names.
-        rels = sorted((os.path.relpath(os.path.join(d, f), staging) for d, _, fs_ in os.walk(staging) for f in fs_),
-                      key=lambda r: (os.path.basename(r) in (STATE_JSON, INFO_JSON, DICT_JSON), r))
-        if fs.exists(fs_path):
-            fs.rm(fs_path, recursive=True)
-        for rel in rels:
-            rel = rel.replace(os.sep, "/")
-            fs.mv(f"{remote_tmp}/{rel}", f"{fs_path.rstrip('/')}/{rel}")
-        try:
-            fs.rm(remote_tmp, recursive=True)
-        except FileNotFoundError:  # nothing left: object stores drop empty prefixes
-            pass
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    write_folder_state(folder, files, fingerprint=ds._fingerprint, split=ds._split, info=ds._info, format=ds._format)
 
 
 class PersistenceOps:
@@ -217,7 +102,8 @@ class PersistenceOps:
 
         Args:
             dataset_path: local folder or fsspec URL (``s3://...``, ``memory://...``).
-            max_shard_size: largest shard, bytes or ``"500MB"`` (default 500MB).
+            max_shard_size: largest shard, bytes or a size such as ``"500MB"`` (decimal) or
+                ``"1GiB"`` (binary); see :mod:`arrowdata.sizes`. Default 500MB.
             num_shards: exact number of shards (overrides ``max_shard_size``).
             storage_options: fsspec options (credentials, endpoint...).
             num_proc: accepted for HF compatibility; writing is sequential I/O.
@@ -243,102 +129,19 @@ class PersistenceOps:
                               verify=verify)
 
 
-def _remote_key(fs: Any, fs_path: str, url: str) -> tuple[str, list[dict]]:
-    entries = [e for e in fs.find(fs_path, detail=True, withdirs=False).values()]
-    listing = sorted((e["name"], e.get("size"), str(e.get("ETag") or e.get("etag") or e.get("mtime")
-                                                    or e.get("LastModified") or e.get("created") or ""))
-                     for e in entries)
-    return xxhash.xxh3_128_hexdigest(json.dumps([url, listing], default=str).encode()), entries
+def load_dataset_folder(folder: str, keep_in_memory: bool = False, verify: bool | None = None,
+                        cls: type | None = None) -> "Dataset":
+    """Open one local save_to_disk folder as a ``cls`` (default :class:`arrowdata.Dataset`)."""
+    if cls is None:
+        from .dataset import Dataset as cls  # the concrete class sits above this mixin
 
-
-def fetch_remote_folder(fs: Any, fs_path: str, url: str) -> str:
-    """Copy a remote folder into ``cache_dir()/remote/<key>/`` (reused while the listing is unchanged)."""
-    if not fs.exists(fs_path):
-        raise MissingFileError(url)
-    key, entries = _remote_key(fs, fs_path, url)
-    target = os.path.join(config.cache_dir(), "remote", key)
-    if os.path.isdir(target):
-        return target
-    tmp = _temp_sibling(target)
-    os.makedirs(tmp, exist_ok=True)
-    try:
-        from tqdm.auto import tqdm
-
-        base = fs_path.rstrip("/")
-        for entry in tqdm(entries, desc="Fetching", unit=" files", disable=None):
-            rel = entry["name"].rstrip("/")[len(base):].lstrip("/")
-            dest = os.path.join(tmp, rel)
-            os.makedirs(os.path.dirname(dest), exist_ok=True)
-            fs.get_file(entry["name"], dest)
-        _replace_folder(tmp, target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
-
-
-def _read_json(path: str) -> Any:
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except ValueError as e:
-        raise CorruptFileError(f"{path}: not valid JSON ({e})") from e
-
-
-def _safe_member(folder: str, name: Any, source: str) -> str:
-    """``folder/name`` for a file name read from metadata; refuses paths that leave the folder."""
-    if not isinstance(name, str) or not name or os.path.isabs(name) or ".." in Path(name).parts:
-        raise CorruptFileError(f"{source}: invalid data file name {name!r}")
-    return os.path.join(folder, name)
-
-
-def _stable_fingerprint(value: Any, folder: str) -> str:
-    from .fingerprint import is_fingerprint
-
-    if isinstance(value, str) and is_fingerprint(value):
-        return value
-    # HF writes 16 hex characters; keep its identity but in our 32-character form.
-    seed = value if isinstance(value, str) and value else f"folder:{folder}"
-    return xxhash.xxh3_128_hexdigest(f"hf:{seed}".encode())
-
-
-def load_dataset_folder(folder: str, keep_in_memory: bool = False, verify: bool | None = None) -> Any:
-    """Open one local save_to_disk folder as a Dataset."""
-    from .dataset import Dataset
-    from .formatting import Format
-    from .formatting.base import canonical_format_name
-    from .info import DatasetInfo
-    from .table import open_arrow_files
-
-    state_path = os.path.join(folder, STATE_JSON)
-    state = _read_json(state_path)
-    if not isinstance(state, dict) or not isinstance(state.get("_data_files"), list) or not state["_data_files"]:
-        raise CorruptFileError(f"{state_path}: no '_data_files' list")
-    files = [_safe_member(folder, (f or {}).get("filename") if isinstance(f, dict) else None, state_path)
-             for f in state["_data_files"]]
-    table = open_arrow_files(files, verify=verify)
-    if keep_in_memory:
-        from .construct import _copy_to_memory
-
-        table = _copy_to_memory(table)
-    info_path = os.path.join(folder, INFO_JSON)
-    info = DatasetInfo.from_dict(_read_json(info_path)) if os.path.exists(info_path) else DatasetInfo()
-    fmt = Format()
-    try:
-        ftype = canonical_format_name(state.get("_format_type"))
-        cols = state.get("_format_columns")
-        fmt = Format(ftype, tuple(cols) if cols else None, bool(state.get("_output_all_columns")),
-                     dict(state.get("_format_kwargs") or {}))
-        if fmt.columns is not None and not set(fmt.columns) <= set(table.column_names):
-            fmt = fmt.replace(columns=None)
-    except ArrowDataError as e:
-        logger.warning("%s: ignoring saved format (%s)", state_path, e)
-    return Dataset._from_parts(table, fingerprint=_stable_fingerprint(state.get("_fingerprint"), folder),
-                               info=info, split=state.get("_split"), format=fmt,
-                               data_files=[] if keep_in_memory else [os.path.abspath(f) for f in files])
+    saved = open_folder(folder, keep_in_memory=keep_in_memory, verify=verify)
+    return cls._from_parts(saved.table, fingerprint=saved.fingerprint, info=saved.info, split=saved.split,
+                           format=saved.format, data_files=saved.data_files)
 
 
 def load_from_disk(dataset_path: str | os.PathLike, keep_in_memory: bool | None = None,
-                   storage_options: dict | None = None, verify: bool | None = None) -> Any:
+                   storage_options: dict | None = None, verify: bool | None = None) -> "Dataset | DatasetDict":
     """Open a folder written by ``save_to_disk`` (arrowdata's or HF ``datasets``'): a Dataset or DatasetDict.
 
     Args:
@@ -356,15 +159,13 @@ def load_from_disk(dataset_path: str | os.PathLike, keep_in_memory: bool | None 
         arrowdata.errors.MissingFileError: No such file or directory: '/no/such/folder'
     """
     url = os.fspath(dataset_path)
-    fs, fs_path, local = _url_to_fs(url, storage_options)
-    folder = os.path.abspath(fs_path) if local else fetch_remote_folder(fs, fs_path, url)
-    if not os.path.isdir(folder):
-        raise MissingFileError(url)
-    if os.path.exists(os.path.join(folder, DICT_JSON)):
-        from .dataset_dict import DatasetDict
+    folder = local_folder(url, storage_options)
+    kind = folder_kind(folder)
+    if kind == "dict":
+        from .dataset_dict import DatasetDict  # DatasetDict holds Datasets, which hold this mixin
 
         return DatasetDict._load_folder(folder, keep_in_memory=bool(keep_in_memory), verify=verify)
-    if os.path.exists(os.path.join(folder, STATE_JSON)):
+    if kind == "dataset":
         return load_dataset_folder(folder, keep_in_memory=bool(keep_in_memory), verify=verify)
     raise MissingFileError(os.path.join(url, STATE_JSON),
                            hint=f"{url} is not a save_to_disk folder (no {STATE_JSON} or {DICT_JSON})")

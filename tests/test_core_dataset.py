@@ -155,7 +155,7 @@ def test_getitem_errors():
         ds[[0, -4]]
     with pytest.raises(KeyError, match="nope"):
         ds["nope"]
-    with pytest.raises(arrowdata.UnknownNameError, match="Known: f, i, s"):
+    with pytest.raises(arrowdata.UnknownNameError, match=r"available columns: \['i', 's', 'f'\]"):
         ds["nope"]
     with pytest.raises(TypeError):
         ds[1.5]

@@ -191,12 +191,12 @@ def test_save_is_atomic_and_overwrites_an_open_dataset(tmp_path, monkeypatch):
     target = tmp_path / "d"
     Dataset.from_dict({"a": [1, 2, 3]}).save_to_disk(target)
     opened = load_from_disk(target)
-    import arrowdata.persistence as persistence
+    import arrowdata.folder_format as folder_format
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(persistence.Path, "write_text", boom)
+    monkeypatch.setattr(folder_format.Path, "write_text", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         Dataset.from_dict({"a": [9]}).save_to_disk(target)
     monkeypatch.undo()

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 import zstandard
 
-import arrowdata.io.load as load_mod
+import arrowdata.io.convert as convert_mod  # convert_cached calls convert_files from here
 from arrowdata import config
 from arrowdata.errors import MissingFileError, SchemaMismatchError, UnknownNameError
 from arrowdata.io import load_dataset
@@ -125,13 +125,13 @@ def test_types_promoted_across_text_files(tmp_path):
 @pytest.fixture
 def count_conversions(monkeypatch):
     calls = []
-    real = load_mod.convert_files
+    real = convert_mod.convert_files
 
     def counting(*args, **kwargs):
         calls.append(args[2])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(load_mod, "convert_files", counting)
+    monkeypatch.setattr(convert_mod, "convert_files", counting)
     return calls
 
 
@@ -228,8 +228,8 @@ def test_s3_via_s3fs(s3_endpoint, monkeypatch):
 
 def _load_in_child(path: str, out: str) -> None:
     calls = []
-    real = load_mod.convert_files
-    load_mod.convert_files = lambda *a, **k: calls.append(1) or real(*a, **k)
+    real = convert_mod.convert_files
+    convert_mod.convert_files = lambda *a, **k: calls.append(1) or real(*a, **k)
     ds = load_dataset("json", data_files=path, progress=False)
     with open(out, "w") as fh:
         json.dump({"fingerprint": ds.fingerprint, "rows": ds.num_rows, "converted": len(calls)}, fh)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from arrowdata import Dataset
-from arrowdata.errors import ArrowDataError
+from arrowdata.errors import ArrowDataError, ColumnNotFoundError
 from arrowdata.features import ClassLabel, Features, Value
 from arrowdata.transforms.outputs import TransformError
 
@@ -121,7 +121,7 @@ def test_bad_outputs_and_arguments_name_the_problem():
         _ds().map(lambda r: 3)
     with pytest.raises(TransformError, match=r"rows 0\.\.3.*different lengths"):
         _ds().map(lambda b: {"a": [1], "b": [1, 2]}, batched=True, batch_size=4)
-    with pytest.raises(TransformError, match=r"remove_columns.*'nope'"):
+    with pytest.raises(ColumnNotFoundError, match=r"remove_columns.*'nope'"):
         _ds().map(lambda r: r, remove_columns="nope")
     with pytest.raises(ArrowDataError, match="batched=True"):
         _ds().map(lambda b: b, batch_format="numpy")

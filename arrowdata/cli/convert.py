@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import logging
 
+from ..sizes import parse_size
+
 logger = logging.getLogger(__name__)
 
 
@@ -23,22 +25,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--option", "-o", action="append", metavar="KEY=VALUE",
                    help="a builder option, e.g. -o delimiter=';' -o sample_by=paragraph (repeatable)")
     p.add_argument("--split", default=None, help="split name recorded in the folder")
-    p.add_argument("--max-shard-size", default="500MB", help="bytes per .arrow shard (e.g. 500MB, 2GB)")
+    p.add_argument("--max-shard-size", default="500MB",
+                   help="bytes per .arrow shard: 500MB = 500*1000^2 (decimal), 2GiB = 2*1024^3 (binary)")
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=run)
-
-
-def parse_size(text: str) -> int:
-    """``"500MB"`` -> 524288000 (binary units; plain digits are bytes)."""
-    units = {"": 1, "B": 1, "KB": 1 << 10, "K": 1 << 10, "MB": 1 << 20, "M": 1 << 20,
-             "GB": 1 << 30, "G": 1 << 30, "TB": 1 << 40, "KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30}
-    t = text.strip().upper()
-    number = t.rstrip("KMGTIB")
-    unit = t[len(number):]
-    if not number or unit not in units:
-        raise ValueError(f"--max-shard-size: cannot read {text!r}; use e.g. 500MB or 2GB")
-    return int(float(number) * units[unit])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
         if name is None:
             raise UnknownNameError("builder for files like", files[0].url, list(BUILDERS))
     builder = get_builder(name, **options)
-    out = convert_files(builder, files, args.output, split=args.split, max_shard_size=parse_size(args.max_shard_size),
+    out = convert_files(builder, files, args.output, split=args.split,
+                        max_shard_size=parse_size(args.max_shard_size, "--max-shard-size"),
                         progress=not args.no_progress, overwrite=args.overwrite)
     print(f"{out.num_rows} rows from {len(files)} file(s) -> {out.folder}")
     return 0

@@ -26,17 +26,22 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import pyarrow as pa
+import xxhash
 
 from ..errors import ArrowDataError, DataFileError
-from ..writer import TMP_MARKER, ArrowWriter
+from ..cache_lock import KeyLock
+from ..folder_format import (DEFAULT_MAX_SHARD_SIZE, STATE_JSON, SavedFolder, ShardedWriter, open_folder,
+                             with_features_metadata, write_folder_metadata)
+from ..writer import temp_path_for
 from .builder import Builder, SchemaWidening
 from .conform import Conformer, read_schema
-from .files import DataFile
+from .files import DataFile, file_identities
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_SHARD_SIZE = 500 << 20  # bytes of Arrow data per shard, as HF `save_to_disk`
 _MAX_RESTARTS = 50
+# Bump when the conversion output changes for the same input, so old cache entries are not reused.
+CONVERSION_VERSION = 1
 
 
 @dataclass
@@ -47,76 +52,6 @@ class Conversion:
     num_rows: int
     num_bytes: int
     schema: pa.Schema
-
-
-def _shard_name(i: int, n: int) -> str:
-    return f"data-{i:05d}-of-{n:05d}.arrow"
-
-
-class _ShardedWriter:
-    """Arrow IPC shards of at most ``max_shard_size`` bytes, named ``data-i-of-N`` at the end."""
-
-    def __init__(self, folder: Path, schema: pa.Schema, max_shard_size: int) -> None:
-        self.folder, self.schema, self.max_shard_size = folder, schema, max_shard_size
-        self.done: list[Path] = []
-        self.writer: ArrowWriter | None = None
-        self.num_rows = self.num_bytes = 0
-
-    def write(self, table: pa.Table) -> None:
-        self.num_rows += table.num_rows
-        self.num_bytes += table.nbytes
-        # A table larger than the room left in the shard is cut by its average row size, so
-        # shards stay near max_shard_size whatever block size the reader produced.
-        # (a counter, not table.num_rows: pyarrow keeps num_rows when slicing a zero-column table)
-        start, remaining = 0, table.num_rows
-        per_row = max(1, table.nbytes // max(1, table.num_rows))
-        while remaining:
-            if self.writer is None:
-                self.writer = ArrowWriter(self.folder / f"shard-{len(self.done):05d}.arrow", schema=self.schema)
-            room = self.max_shard_size - self.writer.num_bytes
-            take = remaining if remaining * per_row <= room else max(1, room // per_row)
-            self.writer.write(table.slice(start, take) if (start, take) != (0, table.num_rows) else table)
-            start, remaining = start + take, remaining - take
-            if self.writer.num_bytes >= self.max_shard_size or remaining:
-                self.done.append(self.writer.close())
-                self.writer = None
-
-    def close(self) -> list[str]:
-        if self.writer is not None or not self.done:
-            if self.writer is None:
-                self.writer = ArrowWriter(self.folder / f"shard-{len(self.done):05d}.arrow", schema=self.schema)
-            self.done.append(self.writer.close())
-            self.writer = None
-        names = []
-        for i, path in enumerate(self.done):
-            name = _shard_name(i, len(self.done))
-            os.replace(path, self.folder / name)
-            names.append(name)
-        return names
-
-    def abort(self) -> None:
-        if self.writer is not None:
-            self.writer.abort()
-
-
-def write_folder_metadata(folder: Path, shard_names: Sequence[str], schema: pa.Schema, *,
-                          fingerprint: str, split: str | None) -> None:
-    """Write ``state.json`` and ``dataset_info.json`` in the Hugging Face ``save_to_disk`` layout."""
-    from ..features import Features
-
-    features = Features.from_arrow_schema(schema)
-    state = {
-        "_data_files": [{"filename": n} for n in shard_names],
-        "_fingerprint": fingerprint,
-        "_format_columns": None,
-        "_format_kwargs": {},
-        "_format_type": None,
-        "_output_all_columns": False,
-        "_split": split,
-    }
-    info = {"citation": "", "description": "", "features": features.to_dict(), "homepage": "", "license": ""}
-    (folder / "state.json").write_text(json.dumps(state, indent=2, sort_keys=True))
-    (folder / "dataset_info.json").write_text(json.dumps(info, indent=2, sort_keys=True))
 
 
 def _progress(enabled: bool, desc: str, files: Sequence[DataFile]):
@@ -130,11 +65,11 @@ def _progress(enabled: bool, desc: str, files: Sequence[DataFile]):
 
 
 def _convert_once(builder: Builder, files: Sequence[DataFile], tmp: Path, *, target: pa.Schema | None,
-                  features: Any, max_shard_size: int, bar) -> tuple[list[str], _ShardedWriter | None, Conformer]:
+                  features: Any, max_shard_size: int, bar) -> tuple[list[str], ShardedWriter | None, Conformer]:
     conformer = Conformer(builder, target=target, features=features)
     fixed = frozenset(read_schema(features).names) if features is not None else frozenset()
     hint = read_schema(features) if features is not None else target
-    writer: _ShardedWriter | None = None
+    writer: ShardedWriter | None = None
     done_bytes = 0
     try:
         for index, f in enumerate(files):
@@ -143,7 +78,7 @@ def _convert_once(builder: Builder, files: Sequence[DataFile], tmp: Path, *, tar
                     table = conformer.conform(table, url=f.url, file_index=index)
                     if writer is None:
                         schema = conformer.target if features is None else table.schema
-                        writer = _ShardedWriter(tmp, _with_features_metadata(schema), max_shard_size)
+                        writer = ShardedWriter(tmp, with_features_metadata(schema), max_shard_size)
                     writer.write(table)
                     bar.n = done_bytes + f.bytes_read()
                     bar.set_postfix(file=f.name, rows=f"{writer.num_rows:,}", refresh=False)
@@ -155,7 +90,7 @@ def _convert_once(builder: Builder, files: Sequence[DataFile], tmp: Path, *, tar
             done_bytes += f.size or f.bytes_read()
         if writer is None:  # no rows at all
             schema = conformer.target if conformer.target is not None else pa.schema([])
-            writer = _ShardedWriter(tmp, _with_features_metadata(schema), max_shard_size)
+            writer = ShardedWriter(tmp, with_features_metadata(schema), max_shard_size)
         return writer.close(), writer, conformer
     except BaseException:
         if writer is not None:
@@ -163,17 +98,9 @@ def _convert_once(builder: Builder, files: Sequence[DataFile], tmp: Path, *, tar
         raise
 
 
-def _with_features_metadata(schema: pa.Schema) -> pa.Schema:
-    """The schema with its features JSON in the metadata, so the shards describe themselves."""
-    from ..features import Features, schema_metadata
-
-    features = Features.from_arrow_schema(schema)
-    return schema.with_metadata({**(schema.metadata or {}), **schema_metadata(features)})
-
-
 def convert_files(builder: Builder, files: Sequence[DataFile], out_dir: str | os.PathLike, *,
                   features: Any = None, split: str | None = None, fingerprint: str | None = None,
-                  max_shard_size: int = DEFAULT_MAX_SHARD_SIZE, progress: bool = True,
+                  max_shard_size: int | str = DEFAULT_MAX_SHARD_SIZE, progress: bool = True,
                   overwrite: bool = False) -> Conversion:
     """Read ``files`` with ``builder`` into the ``save_to_disk`` folder ``out_dir``, atomically.
 
@@ -184,7 +111,7 @@ def convert_files(builder: Builder, files: Sequence[DataFile], out_dir: str | os
         features: :class:`arrowdata.features.Features` to cast every column to.
         split: the split name recorded in ``state.json``.
         fingerprint: recorded in ``state.json``; defaults to a random one.
-        max_shard_size: bytes of Arrow data per ``data-i-of-N.arrow`` shard.
+        max_shard_size: bytes of Arrow data per ``data-i-of-N.arrow`` shard (an int, or ``"500MB"``...).
         progress: show a tqdm bar (rows converted).
         overwrite: replace an existing ``out_dir``; otherwise it is an error.
     """
@@ -195,7 +122,7 @@ def convert_files(builder: Builder, files: Sequence[DataFile], out_dir: str | os
     target: pa.Schema | None = None
     desc = f"Converting {split}" if split else "Converting"
     for attempt in range(_MAX_RESTARTS):
-        tmp = out.with_name(f"{out.name}{TMP_MARKER}{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        tmp = temp_path_for(out)
         tmp.mkdir()
         try:
             with _progress(progress, desc, files) as bar:
@@ -216,7 +143,7 @@ def convert_files(builder: Builder, files: Sequence[DataFile], out_dir: str | os
         try:
             os.replace(tmp, out)
         except OSError:
-            if not (out / "state.json").exists():
+            if not (out / STATE_JSON).exists():
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
             # Another process converted the same input meanwhile: its folder is as good as ours.
@@ -224,3 +151,62 @@ def convert_files(builder: Builder, files: Sequence[DataFile], out_dir: str | os
         return Conversion(out, writer.num_rows, writer.num_bytes, schema)
     raise DataFileError(f"the column types kept changing after {_MAX_RESTARTS} restarts; pass features=...",
                         path=files[0].url if files else None)
+
+
+# ----------------------------------------------------------------------------- converted once, cached
+
+
+def conversion_key(builder: Builder, files: Sequence[DataFile], features: Any, split: str | None) -> str:
+    """32 hex chars identifying a conversion: builder, options, features, split and file contents."""
+    payload = {
+        "version": CONVERSION_VERSION,
+        "builder": builder.name,
+        "options": builder.key(),
+        "features": features.to_dict() if features is not None else None,
+        "split": split,
+        "files": file_identities(files),
+    }
+    return xxhash.xxh3_128_hexdigest(json.dumps(payload, sort_keys=True, default=repr).encode())
+
+
+def _open_cached(folder: Path, keep_in_memory: bool) -> SavedFolder | None:
+    """The cached conversion in ``folder``, or ``None`` when absent or damaged (then removed)."""
+    if not (folder / STATE_JSON).exists():
+        return None
+    try:
+        return open_folder(str(folder), keep_in_memory=keep_in_memory)
+    except (ArrowDataError, OSError, ValueError) as e:
+        # never reuse a damaged entry: convert again from the source files
+        logger.warning("cached conversion %s is unreadable (%s); converting again", folder, e)
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+
+
+def convert_cached(builder: Builder, files: list[DataFile], split: str, features: Any, root: Path, *,
+                   keep_in_memory: bool = False, progress: bool = True,
+                   max_shard_size: int | str = DEFAULT_MAX_SHARD_SIZE) -> SavedFolder:
+    """``files`` converted into ``root/<conversion_key>/`` once, then opened from there on every call.
+
+    The key covers the builder, its options, the features, the split and every file's
+    identity (URL, size, content hash), so an edited file converts again. Every rank of a
+    distributed job may call this at once: one converts, the others wait for its folder.
+    """
+    key = conversion_key(builder, files, features, split)
+    folder = root / key
+    saved = _open_cached(folder, keep_in_memory)
+    if saved is not None:
+        logger.debug("reusing the conversion of %d file(s) at %s", len(files), folder)
+        return saved
+    lock = KeyLock(f"converted-{key}")
+    saved = lock.wait_for(lambda: _open_cached(folder, keep_in_memory))
+    if saved is not None:
+        return saved
+    try:
+        if folder.exists():  # a folder without state.json is not ours to trust (made by hand, or foreign)
+            shutil.rmtree(folder, ignore_errors=True)
+        logger.info("converting %d %s file(s) for split %r into %s", len(files), builder.name, split, folder)
+        convert_files(builder, files, folder, features=features, split=split, fingerprint=key,
+                      max_shard_size=max_shard_size, progress=progress)
+    finally:
+        lock.release()
+    return open_folder(str(folder), keep_in_memory=keep_in_memory)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Iterable, Mapping, Sequence
 
 from ..errors import MissingFileError
+from ..filesystems import display_url, is_local, url_to_fs
 from .compression import open_decompressed, strip_compression_suffix
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ class DataFile:
 
     @property
     def is_local(self) -> bool:
-        return _is_local_fs(self.fs)
+        return is_local(self.fs)
 
     def open(self) -> BinaryIO:
         """A binary stream of the (decompressed) content. Close it when done."""
@@ -80,24 +81,6 @@ class DataFile:
         return strip_compression_suffix(self.name)
 
 
-def _is_local_fs(fs: Any) -> bool:
-    protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
-    return protocol in ("file", "local")
-
-
-def _url_to_fs(url: str, storage_options: Mapping[str, Any] | None) -> tuple[Any, str]:
-    import fsspec.core
-
-    return fsspec.core.url_to_fs(url, **dict(storage_options or {}))
-
-
-def _display(fs: Any, path: str) -> str:
-    if _is_local_fs(fs):
-        return path
-    protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
-    return f"{protocol}://{path.lstrip('/') if protocol != 'memory' else path}"
-
-
 def _hidden(rel: str) -> bool:
     # Editors, VCS and frameworks (Spark: "_SUCCESS", "_committed_*") leave such files in data folders.
     return any(part.startswith((".", "_")) for part in rel.split("/"))
@@ -110,20 +93,20 @@ def _expand(entry: str, storage_options: Mapping[str, Any] | None,
     entry = os.fspath(entry)
     if "://" not in entry:
         entry = os.path.expanduser(entry)
-    fs, path = _url_to_fs(entry, storage_options)
-    local = _is_local_fs(fs)
+    fs, path = url_to_fs(entry, storage_options)
+    local = is_local(fs)
     if any(c in _GLOB_CHARS for c in path):
         matches = sorted(_glob.glob(path, recursive=True)) if local else sorted(fs.glob(path))
         files = [m for m in matches if (os.path.isfile(m) if local else fs.isfile(m))]
         if not files:
             raise MissingFileError(entry, "the pattern matches no file")
-        return [DataFile(_display(fs, p), p, fs) for p in files]
+        return [DataFile(display_url(fs, p), p, fs) for p in files]
     if local:
         path = os.path.abspath(path)
     if not fs.exists(path):
         raise MissingFileError(entry)
     if not fs.isdir(path):
-        return [DataFile(_display(fs, path), path, fs)]
+        return [DataFile(display_url(fs, path), path, fs)]
     root = path.rstrip("/")
     found = sorted(p for p in fs.find(root) if not _hidden(p[len(root):].lstrip("/")))
     if extensions:
@@ -132,7 +115,7 @@ def _expand(entry: str, storage_options: Mapping[str, Any] | None,
         found = matching or found
     if not found:
         raise MissingFileError(entry, "the folder holds no data file")
-    return [DataFile(_display(fs, p), p, fs) for p in found]
+    return [DataFile(display_url(fs, p), p, fs) for p in found]
 
 
 def resolve_data_files(data_files: str | os.PathLike | Sequence[str] | Mapping[str, Any],

@@ -14,47 +14,30 @@ Example:
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
-import shutil
 from pathlib import Path
-from typing import Any, Mapping, Sequence
-
-import xxhash
+from typing import Any, Mapping
 
 from .. import config
-from ..errors import ArrowDataError, UnknownNameError
+from ..dataset import Dataset
+from ..dataset_dict import DatasetDict
+from ..errors import UnknownNameError
+from ..features import Features
+from ..folder_format import DEFAULT_MAX_SHARD_SIZE
 from .builder import BUILDERS, Builder, get_builder, infer_builder
-from .convert import DEFAULT_MAX_SHARD_SIZE, convert_files
-from .files import DataFile, file_identities, resolve_data_files
+from .convert import CONVERSION_VERSION, conversion_key, convert_cached  # noqa: F401  (re-exported)
+from .files import DataFile, resolve_data_files
 
 logger = logging.getLogger(__name__)
 
-# Bump when the conversion output changes for the same input, so old cache entries are not reused.
-CONVERSION_VERSION = 1
 _SPLIT_SLICE = re.compile(r"^(?P<name>[\w.-]+)(?:\[(?P<start>-?\d+%?)?:(?P<stop>-?\d+%?)?\])?$")
-
-
-def conversion_key(builder: Builder, files: Sequence[DataFile], features: Any, split: str | None) -> str:
-    """32 hex chars identifying a conversion: builder, options, features, split and file contents."""
-    payload = {
-        "version": CONVERSION_VERSION,
-        "builder": builder.name,
-        "options": builder.key(),
-        "features": features.to_dict() if features is not None else None,
-        "split": split,
-        "files": file_identities(files),
-    }
-    return xxhash.xxh3_128_hexdigest(json.dumps(payload, sort_keys=True, default=repr).encode())
 
 
 def _as_features(features: Any) -> Any:
     if features is None:
         return None
-    from ..features import Features
-
     if isinstance(features, Features):
         return features
     if isinstance(features, Mapping):
@@ -86,50 +69,12 @@ def _pick_builder(builder: str | None, data_files: Any,
     raise UnknownNameError("builder", builder, list(BUILDERS))
 
 
-def _open_folder(folder: Path, keep_in_memory: bool) -> Any:
-    from ..persistence import load_from_disk
-
-    return load_from_disk(str(folder), keep_in_memory=keep_in_memory)
-
-
-def _open_cached(folder: Path, keep_in_memory: bool) -> Any:
-    """The cached conversion in ``folder``, or ``None`` when absent or damaged (then removed)."""
-    if not (folder / "state.json").exists():
-        return None
-    try:
-        return _open_folder(folder, keep_in_memory)
-    except (ArrowDataError, OSError, ValueError) as e:
-        # never reuse a damaged entry: convert again from the source files
-        logger.warning("cached conversion %s is unreadable (%s); converting again", folder, e)
-        shutil.rmtree(folder, ignore_errors=True)
-        return None
-
-
 def _load_split(builder: Builder, files: list[DataFile], split: str, features: Any, root: Path, *,
-                keep_in_memory: bool, progress: bool, max_shard_size: int) -> Any:
-    from ..cache_lock import KeyLock
-
-    key = conversion_key(builder, files, features, split)
-    folder = root / key
-    ds = _open_cached(folder, keep_in_memory)
-    if ds is not None:
-        logger.debug("reusing the conversion of %d file(s) at %s", len(files), folder)
-        return ds
-    # Every rank of a distributed job calls load_dataset at once: one converts, the others wait
-    # for its folder instead of converting the same files in parallel.
-    lock = KeyLock(f"converted-{key}")
-    ds = lock.wait_for(lambda: _open_cached(folder, keep_in_memory))
-    if ds is not None:
-        return ds
-    try:
-        if folder.exists():  # a folder without state.json is not ours to trust (made by hand, or foreign)
-            shutil.rmtree(folder, ignore_errors=True)
-        logger.info("converting %d %s file(s) for split %r into %s", len(files), builder.name, split, folder)
-        convert_files(builder, files, folder, features=features, split=split, fingerprint=key,
-                      max_shard_size=max_shard_size, progress=progress)
-    finally:
-        lock.release()
-    return _open_folder(folder, keep_in_memory)
+                keep_in_memory: bool, progress: bool, max_shard_size: int | str) -> Dataset:
+    saved = convert_cached(builder, files, split, features, root, keep_in_memory=keep_in_memory,
+                           progress=progress, max_shard_size=max_shard_size)
+    return Dataset._from_parts(saved.table, fingerprint=saved.fingerprint, info=saved.info, split=saved.split,
+                               format=saved.format, data_files=saved.data_files)
 
 
 def _apply_slice(ds: Any, spec: re.Match) -> Any:
@@ -151,7 +96,8 @@ def load_dataset(builder: str | None = None, data_files: Any = None, split: str 
                  cache_dir: str | os.PathLike | None = None, features: Any = None, *,
                  data_dir: str | None = None, storage_options: Mapping[str, Any] | None = None,
                  keep_in_memory: bool = False, progress: bool = True,
-                 max_shard_size: int = DEFAULT_MAX_SHARD_SIZE, **builder_options: Any) -> Any:
+                 max_shard_size: int | str = DEFAULT_MAX_SHARD_SIZE, streaming: bool = False,
+                 **builder_options: Any) -> Any:
     """Load data files as a memory-mapped :class:`arrowdata.Dataset` (or a ``DatasetDict``).
 
     Args:
@@ -169,6 +115,8 @@ def load_dataset(builder: str | None = None, data_files: Any = None, split: str 
         keep_in_memory: load the converted table into RAM instead of memory-mapping it.
         progress: show a progress bar while converting.
         max_shard_size: bytes per converted ``.arrow`` shard.
+        streaming: read the files lazily as an ``arrowdata.streaming.IterableDataset`` (or an
+            ``IterableDatasetDict``) instead of converting them: see ``docs/streaming.md``.
         **builder_options: the builder's options (``delimiter=";"``, ``field="data"``,
             ``sample_by="paragraph"``...); an unknown one is an error listing the known ones.
 
@@ -199,6 +147,10 @@ def load_dataset(builder: str | None = None, data_files: Any = None, split: str 
                                   default_split=default_split)
     if spec is not None and spec.group("name") not in resolved:
         raise UnknownNameError("split", spec.group("name"), list(resolved))
+    if streaming:
+        from ..streaming import load_streaming
+
+        return load_streaming(configured, resolved, split=split, single=single, features=feats)
     root = Path(cache_dir).expanduser() if cache_dir is not None else config.cache_dir() / "converted"
     root.mkdir(parents=True, exist_ok=True)
     wanted = [spec.group("name")] if spec is not None else list(resolved)
@@ -208,6 +160,4 @@ def load_dataset(builder: str | None = None, data_files: Any = None, split: str 
         return _apply_slice(loaded[spec.group("name")], spec)
     if single:
         return loaded[default_split]
-    from .. import DatasetDict
-
     return DatasetDict(loaded)

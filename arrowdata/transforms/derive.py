@@ -17,29 +17,12 @@ import numpy as np
 import pyarrow as pa
 import xxhash
 
-from ..errors import ArrowDataError
+# The error classes and the column check live in errors.py; imported here, where the operations use them.
+from ..errors import ColumnNotFoundError, InvalidArgumentError, check_columns  # noqa: F401
 from ..fingerprint import derive_fingerprint
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..dataset import Dataset
-
-
-class ColumnNotFoundError(ArrowDataError, ValueError):
-    """A column named in an argument does not exist; lists the columns that do."""
-
-    def __init__(self, missing: list[str], available: list[str], argument: str = "column") -> None:
-        self.missing, self.available = list(missing), list(available)
-        names = ", ".join(repr(m) for m in missing)
-        super().__init__(f"{argument}: column{'s' if len(missing) > 1 else ''} {names} not in the dataset; "
-                         f"available columns: {available}")
-
-
-class InvalidArgumentError(ArrowDataError, ValueError):
-    """An argument of a row or column operation is out of its allowed range; names it."""
-
-    def __init__(self, argument: str, message: str) -> None:
-        self.argument = argument
-        super().__init__(f"{argument}: {message}")
 
 
 def digest(positions: np.ndarray) -> str:
@@ -89,13 +72,6 @@ def with_positions(ds: "Dataset", positions: np.ndarray, op: str, args: dict[str
     else:
         indices = pa.array(physical.astype(np.uint64, copy=False), type=pa.uint64())
     return ds._replace(_indices=indices, _fingerprint=new_fingerprint(ds, op, args, fingerprint))
-
-
-def check_columns(ds_columns: list[str], wanted: list[str], argument: str) -> None:
-    """Raise :class:`ColumnNotFoundError` naming ``argument`` when a wanted column is absent."""
-    missing = [c for c in wanted if c not in ds_columns]
-    if missing:
-        raise ColumnNotFoundError(missing, ds_columns, argument)
 
 
 def as_name_list(value: str | list[str] | tuple[str, ...], argument: str) -> list[str]:

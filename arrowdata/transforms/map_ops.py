@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from .. import cache as cache_mod
 from ..engines.base import plan as engine_plan
-from ..errors import ArrowDataError
+from ..errors import ArrowDataError, check_columns
 from .batch_formats import check_batch_format
 from .cached_run import run_cached
 from .map_runner import MapSpec, run_filter, run_map
@@ -48,9 +48,7 @@ def _names(value: Any, argument: str, available: list[str]) -> list[str]:
     names = [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else None
     if names is None or not all(isinstance(n, str) for n in names):
         raise TransformError(f"{argument}: expected a column name or a list of names, got {value!r}")
-    missing = [n for n in names if n not in available]
-    if missing:
-        raise TransformError(f"{argument}: column(s) {missing} not in the dataset; available: {available}")
+    check_columns(available, names, argument)
     return names
 
 
