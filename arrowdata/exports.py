@@ -117,6 +117,24 @@ class ExportOps:
         per_row = self._table.nbytes / max(1, self._table.num_rows)
         return max(1000, int(target / max(per_row, 1)))
 
+    def to_iterable_dataset(self, num_shards: int = 1) -> Any:
+        """This dataset as an :class:`arrowdata.streaming.IterableDataset` of ``num_shards``
+        contiguous shards (zero-copy over the same table; shards let DataLoader workers split it).
+
+        Example:
+            >>> from arrowdata import Dataset
+            >>> ids = Dataset.from_dict({"a": [1, 2, 3]}).to_iterable_dataset(num_shards=3)
+            >>> ids.n_shards, [r["a"] for r in ids]
+            (3, [1, 2, 3])
+        """
+        from .streaming import IterableDataset
+
+        ids = IterableDataset.from_table(self._table, indices=self._indices, num_shards=num_shards,
+                                         features=self.features, split=self.split)
+        return ids if self._format.is_default else ids.with_format(self._format.type, self._format.columns,
+                                                                   self._format.output_all_columns,
+                                                                   **self._format.kwargs)
+
     def to_pandas(self, batch_size: int | None = None, batched: bool = False) -> Any:
         """A pandas DataFrame (or, with ``batched=True``, an iterator of DataFrames).
 

@@ -1,0 +1,176 @@
+"""Mixing streams: ``interleave`` (cyclic, or random with probabilities) and ``concatenate``.
+
+Interleaving draws which input gives the next row (1,000 choices per generator call), then
+takes each input's rows for a whole output batch at once and puts them in order with one
+Arrow ``take``. Its state is each input's cursor, the generator state before the current
+block of choices and how many of them are used, and which inputs were exhausted, so a
+resumed mix is exactly the uninterrupted one.
+
+``stopping_strategy``: ``"first_exhausted"`` stops as soon as a chosen input has no row left;
+``"all_exhausted"`` restarts an exhausted input until every input has been exhausted once.
+
+Example:
+    >>> import pyarrow as pa
+    >>> from arrowdata.streaming.plan import Context
+    >>> from arrowdata.streaming.sources import SourcePlan, TableShard
+    >>> a = SourcePlan((TableShard(pa.table({"x": [0, 2, 4]})),))
+    >>> b = SourcePlan((TableShard(pa.table({"x": [1, 3]})),))
+    >>> r = InterleavePlan((a, b)).open(Context(), None)
+    >>> r.next().column("x").to_pylist()
+    [0, 1, 2, 3, 4]
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from ..errors import InvalidArgumentError
+from .plan import Context, Plan, Runner
+from .state import Cursor, concat
+
+CHOICES_PER_DRAW = 1000
+ROWS_PER_BATCH = 1000
+STOPPING_STRATEGIES = ("first_exhausted", "all_exhausted")
+
+
+@dataclass(frozen=True)
+class _Multi(Plan):
+    children: tuple = ()
+
+    @property
+    def n_shards(self) -> int:
+        return min(c.n_shards for c in self.children)
+
+    @property
+    def fixed_order(self) -> bool:
+        return all(c.fixed_order for c in self.children)
+
+    def shard(self, num_shards: int, index: int, contiguous: bool = True) -> Plan:
+        return replace(self, children=tuple(c.shard(num_shards, index, contiguous) for c in self.children))
+
+    def permute_shards(self, rng: np.random.Generator) -> Plan:
+        return replace(self, children=tuple(c.permute_shards(rng) for c in self.children))
+
+
+@dataclass(frozen=True)
+class ConcatPlan(_Multi):
+    def open(self, ctx: Context, state: Any) -> Runner:
+        return _ConcatRunner(self, ctx, state)
+
+
+class _ConcatRunner(Runner):
+    def __init__(self, plan: ConcatPlan, ctx: Context, state: dict | None) -> None:
+        self.plan, self.ctx = plan, ctx
+        self.i = state["child"] if state else 0
+        self.up = plan.children[self.i].open(ctx, state["up"] if state else None) \
+            if self.i < len(plan.children) else None
+
+    def state(self) -> dict:
+        return {"child": self.i, "up": self.up.state() if self.up is not None else None}
+
+    def next(self) -> pa.Table | None:
+        while self.up is not None:
+            batch = self.up.next()
+            if batch is not None:
+                return batch
+            self.i += 1
+            self.up = self.plan.children[self.i].open(self.ctx, None) if self.i < len(self.plan.children) else None
+        return None
+
+
+@dataclass(frozen=True)
+class InterleavePlan(_Multi):
+    probabilities: tuple | None = None
+    seed: int = 0
+    stopping_strategy: str = "first_exhausted"
+
+    def __post_init__(self) -> None:
+        if self.stopping_strategy not in STOPPING_STRATEGIES:
+            raise InvalidArgumentError("stopping_strategy", f"must be one of {STOPPING_STRATEGIES}, got "
+                                       f"{self.stopping_strategy!r}")
+        if self.probabilities is not None:
+            p = np.asarray(self.probabilities, dtype=float)
+            if len(p) != len(self.children) or (p < 0).any() or not np.isclose(p.sum(), 1.0):
+                raise InvalidArgumentError("probabilities", f"must be {len(self.children)} non-negative numbers "
+                                           f"summing to 1, got {list(self.probabilities)}")
+
+    def open(self, ctx: Context, state: Any) -> Runner:
+        return _InterleaveRunner(self, ctx, state)
+
+
+class _InterleaveRunner(Runner):
+    def __init__(self, plan: InterleavePlan, ctx: Context, state: dict | None) -> None:
+        self.plan, self.ctx = plan, ctx
+        n = len(plan.children)
+        states = state["children"] if state else [None] * n
+        self.cursors = [self._cursor(i, s) for i, s in enumerate(states)]
+        self.exhausted = list(state["exhausted"]) if state else [False] * n
+        self.done = state["done"] if state else False
+        self.rng = ctx.seed_for(plan.seed, 2) if plan.probabilities is not None else None
+        self.block_start = state["block_start"] if state else 0  # cyclic: index of the block's first choice
+        if self.rng is not None and state:
+            self.rng.bit_generator.state = state["rng"]
+        self.rng_before = self.rng.bit_generator.state if self.rng is not None else None
+        self.block = self._draw()
+        self.used = state["used"] if state else 0
+
+    def _cursor(self, i: int, state: Any) -> Cursor:
+        child = self.plan.children[i]
+        return Cursor(lambda s: child.open(self.ctx, s), state)
+
+    def _draw(self) -> np.ndarray:
+        n = len(self.plan.children)
+        if self.rng is None:
+            return np.arange(self.block_start, self.block_start + CHOICES_PER_DRAW) % n
+        self.rng_before = self.rng.bit_generator.state
+        return self.rng.choice(n, size=CHOICES_PER_DRAW, p=np.asarray(self.plan.probabilities, dtype=float))
+
+    def state(self) -> dict:
+        return {"children": [c.state() for c in self.cursors], "exhausted": list(self.exhausted),
+                "done": self.done, "rng": self.rng_before, "used": self.used, "block_start": self.block_start}
+
+    def _choices(self) -> np.ndarray:
+        if self.used >= len(self.block):
+            self.block_start += len(self.block)
+            self.block, self.used = self._draw(), 0
+        return self.block[self.used:self.used + ROWS_PER_BATCH]
+
+    def next(self) -> pa.Table | None:
+        n = len(self.cursors)
+        while not self.done:
+            choices = self._choices()
+            k = len(choices)
+            counts = np.bincount(choices, minlength=n)
+            avail = np.array([min(self.cursors[j].fill(int(counts[j])), int(counts[j])) for j in range(n)])
+            order = np.argsort(choices, kind="stable")
+            starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+            rank = np.empty(k, dtype=np.int64)
+            rank[order] = np.arange(k) - np.repeat(starts, counts)
+            short = np.flatnonzero(rank >= avail[choices])
+            stop = int(short[0]) if len(short) else k
+            out = None
+            if stop:
+                taken = choices[:stop]
+                used_counts = np.bincount(taken, minlength=n)
+                parts = [self.cursors[j].take(int(used_counts[j])) for j in range(n) if used_counts[j]]
+                table = concat(parts)
+                order = np.argsort(taken, kind="stable")
+                where = np.empty(stop, dtype=np.int64)
+                where[order] = np.arange(stop)
+                out = table.take(pa.array(where))
+                self.used += stop
+            if stop < k:
+                j = int(choices[stop])
+                self.exhausted[j] = True
+                if self.plan.stopping_strategy == "first_exhausted" or all(self.exhausted):
+                    self.done = True
+                else:
+                    self.cursors[j] = self._cursor(j, None)
+                    if self.cursors[j].fill(1) == 0:  # an empty input can never give its row
+                        self.done = True
+            if out is not None and out.num_rows:
+                return out
+        return None
