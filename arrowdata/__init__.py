@@ -17,8 +17,8 @@ from .dataset_dict import DatasetDict
 from .engines import get_engine, set_engine
 from .errors import (ArrowDataError, CacheLockTimeout, CastError, CorruptFileError, DataFileError, MissingFileError,
                      SchemaMismatchError, UnknownNameError)
-from .features import (Array2D, Array3D, Array4D, Array5D, ClassLabel, Features, LargeList, List, Sequence,
-                       Value)
+from .features import (Array2D, Array3D, Array4D, Array5D, ClassLabel, Features, Json, LargeList, List, Sequence,
+                       Translation, TranslationVariableLanguages, Value)
 from .info import DatasetInfo
 from .persistence import load_from_disk
 from .sample_data import load_sample, sample_path
@@ -68,7 +68,8 @@ def interleave_datasets(*args: Any, **kwargs: Any) -> Any:
 
 __all__ = ["Array2D", "Array3D", "Array4D", "Array5D", "ArrowDataError", "CacheLockTimeout", "CastError",
            "ClassLabel", "CorruptFileError", "DataFileError", "Dataset", "DatasetDict", "DatasetInfo", "Features",
-           "LargeList", "List", "MissingFileError", "SchemaMismatchError", "Sequence", "UnknownNameError", "Value",
+           "Json", "LargeList", "List", "MissingFileError", "SchemaMismatchError", "Sequence", "Translation",
+           "TranslationVariableLanguages", "UnknownNameError", "Value",
            "concatenate_datasets", "config", "disable_caching", "enable_caching", "from_ray", "get_engine",
            "interleave_datasets", "is_caching_enabled", "load_dataset", "load_from_disk", "load_sample", "sample_path",
            "set_engine"]

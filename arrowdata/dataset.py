@@ -39,7 +39,9 @@ from .gather import iter_take, take
 from .info import DatasetInfo
 from .persistence import PersistenceOps
 from .projection import Projection, ProjectionState, derive
+from .lifecycle import LifecycleOps
 from .transforms import ColumnOps, MapOps, RowOps
+from .transforms.group_ops import GroupOps
 
 # Formats whose batch is a dict of indexable columns, so rows can be cut from a converted batch.
 _DICT_ROW_FORMATS = (None, "numpy", "torch", "tensorflow", "jax")
@@ -60,7 +62,7 @@ def _reopen(data_files: list[str], indices: np.ndarray | None, fmt: Format, fing
                                projection=proj)
 
 
-class Dataset(MapOps, RowOps, ColumnOps, ExportOps, FrameworkExportOps, PersistenceOps):
+class Dataset(MapOps, RowOps, ColumnOps, GroupOps, ExportOps, FrameworkExportOps, PersistenceOps, LifecycleOps):
     """A table of examples, memory-mapped from Arrow files or held in memory.
 
     Build one with :meth:`from_dict`, :meth:`from_list`, :meth:`from_pandas`, :meth:`from_polars`,

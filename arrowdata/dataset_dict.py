@@ -84,6 +84,12 @@ class DatasetDict(dict):
         method.__doc__ = f"Per-split form of :meth:`arrowdata.Dataset.{name}`."
         return method
 
+    def __enter__(self) -> "DatasetDict":
+        return self  # as Dataset's (arrowdata.lifecycle): nothing to release early
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
     def __repr__(self) -> str:
         inner = ",\n".join(f"    {k}: {ds!r}".replace("\n", "\n    ") for k, ds in self.items())
         return f"DatasetDict({{\n{inner}\n}})"

@@ -20,7 +20,8 @@ import pyarrow.types as pat
 from ..errors import CastError
 from .inference import storage_type
 from .serialization import Opaque, schema_metadata
-from .types import ClassLabel, Features, FeatureType, LargeList, List, _ArrayND, arrow_type_of
+from .types import (ClassLabel, Features, FeatureType, Json, LargeList, List, TranslationVariableLanguages, _ArrayND,
+                    arrow_type_of)
 
 
 def _unwrap(array: pa.Array) -> pa.Array:
@@ -62,6 +63,17 @@ def _cast_classlabel(array: pa.Array, feature: ClassLabel, column: str) -> pa.Ar
     raise CastError(f"column {column!r}: cannot cast {array.type} to ClassLabel (give label names or integers)")
 
 
+def _cast_encoded(array: pa.Array, feature: Json | TranslationVariableLanguages, column: str) -> pa.Array:
+    """Values re-encoded in Python by the feature (JSON text; sorted language/translation lists)."""
+    target = arrow_type_of(feature)
+    if array.type == target and not isinstance(feature, Json):
+        return array
+    try:
+        return pa.array([feature.encode_example(v) for v in array.to_pylist()], target)
+    except (TypeError, ValueError, pa.ArrowInvalid, pa.ArrowTypeError) as e:
+        raise CastError(f"column {column!r}: cannot encode values as {feature._type}: {e}") from e
+
+
 def _check_shape(array: pa.Array, shape: tuple, column: str, depth: int = 0) -> None:
     if depth == len(shape) or pat.is_null(array.type):
         return  # all-null (or empty, untyped) values fit any shape
@@ -78,7 +90,7 @@ def _check_shape(array: pa.Array, shape: tuple, column: str, depth: int = 0) -> 
 
 
 def _needs_walk(feature: FeatureType) -> bool:
-    if isinstance(feature, (ClassLabel, _ArrayND)):
+    if isinstance(feature, (ClassLabel, _ArrayND, Json, TranslationVariableLanguages)):
         return True
     if isinstance(feature, dict):
         return any(_needs_walk(v) for v in feature.values())
@@ -94,6 +106,8 @@ def cast_array(array: pa.Array, feature: FeatureType, column: str) -> pa.Array:
         return array if feature.arrow_type is None else _cast_plain(array, storage_type(feature.arrow_type), column)
     if isinstance(feature, ClassLabel):
         return _cast_classlabel(array, feature, column)
+    if isinstance(feature, (Json, TranslationVariableLanguages)):
+        return _cast_encoded(array, feature, column)
     if isinstance(feature, _ArrayND):
         _check_shape(array, feature.shape, column)
         return _cast_plain(array, arrow_type_of(feature), column)

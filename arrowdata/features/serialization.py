@@ -19,7 +19,8 @@ from typing import Any, Callable, ClassVar
 import pyarrow as pa
 
 from ..metadata_limits import check_feature_json
-from .types import ARRAY_TYPES, ClassLabel, FeatureType, LargeList, List, Sequence, Value, _ArrayND
+from .types import (ARRAY_TYPES, ClassLabel, FeatureType, Json, LargeList, List, Sequence, Translation,
+                    TranslationVariableLanguages, Value, _ArrayND)
 
 SCHEMA_METADATA_KEY = b"huggingface"
 
@@ -70,9 +71,18 @@ def _array_json(f: _ArrayND) -> dict:
     return {"shape": list(f.shape), "dtype": f.dtype}
 
 
+def _with_id(out: dict, f: Any) -> dict:
+    if f.id is not None:
+        out["id"] = f.id
+    return out
+
+
 _TO_JSON: dict[type, Callable[[Any], dict]] = {
     Value: _value_json, ClassLabel: _classlabel_json, List: _list_json, LargeList: _large_list_json,
     **{cls: _array_json for cls in ARRAY_TYPES.values()},
+    Translation: lambda f: _with_id({"languages": list(f.languages)}, f),
+    TranslationVariableLanguages: lambda f: _with_id({"languages": f.languages, "num_languages": f.num_languages}, f),
+    Json: lambda f: _with_id({} if f.decode else {"decode": False}, f),
 }
 
 
@@ -120,6 +130,10 @@ def _array_from(cls: type) -> Callable[[dict, str], _ArrayND]:
 _FROM_JSON: dict[str, Callable[[dict, str], Any]] = {
     "Value": _value_from, "ClassLabel": _classlabel_from, "List": _list_from, "Sequence": _sequence_from,
     "LargeList": _large_list_from, **{cls._type: _array_from(cls) for cls in ARRAY_TYPES.values()},
+    "Translation": lambda d, path: Translation(languages=d["languages"], id=d.get("id")),
+    "TranslationVariableLanguages": lambda d, path: TranslationVariableLanguages(
+        languages=d.get("languages"), num_languages=d.get("num_languages"), id=d.get("id")),
+    "Json": lambda d, path: Json(decode=d.get("decode", True), id=d.get("id")),
 }
 
 

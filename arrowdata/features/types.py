@@ -67,6 +67,7 @@ class ClassLabel:
     names_file: str | None = field(default=None, repr=False)
     id: str | None = field(default=None, repr=False)
     _type: ClassVar[str] = "ClassLabel"
+    dtype: ClassVar[str] = "int64"  # the storage dtype, as HF reports it
 
     def __post_init__(self) -> None:
         if self.names_file is not None:
@@ -252,6 +253,108 @@ class Array5D(_ArrayND):
 
 
 ARRAY_TYPES = {cls.ndims: cls for cls in (Array2D, Array3D, Array4D, Array5D)}
+
+
+@dataclass
+class Translation:
+    """One text per language per row, for fixed languages: a struct of strings (fields sorted).
+
+    Example:
+        >>> Translation(languages=["fr", "en"]).arrow_type
+        StructType(struct<en: string, fr: string>)
+    """
+
+    languages: list
+    id: str | None = field(default=None, repr=False)
+    _type: ClassVar[str] = "Translation"
+    dtype: ClassVar[str] = "dict"
+
+    @property
+    def arrow_type(self) -> pa.DataType:
+        return pa.struct([pa.field(lang, pa.string()) for lang in sorted(self.languages)])
+
+    def flatten(self) -> dict:
+        return {lang: Value("string") for lang in sorted(self.languages)}
+
+
+@dataclass
+class TranslationVariableLanguages:
+    """Translations whose languages vary per row, stored as ``{"language": [...], "translation": [...]}``
+    sorted by language (a language may have several texts).
+
+    Example:
+        >>> TranslationVariableLanguages(languages=["en", "fr"]).encode_example({"fr": ["b", "a"], "en": "c"})
+        {'language': ['en', 'fr', 'fr'], 'translation': ['c', 'a', 'b']}
+    """
+
+    languages: list | None = None
+    num_languages: int | None = None
+    id: str | None = field(default=None, repr=False)
+    _type: ClassVar[str] = "TranslationVariableLanguages"
+    dtype: ClassVar[str] = "dict"
+
+    def __post_init__(self) -> None:
+        self.languages = sorted(set(self.languages)) if self.languages else None
+        self.num_languages = len(self.languages) if self.languages else None
+
+    @property
+    def arrow_type(self) -> pa.DataType:
+        return pa.struct([pa.field("language", pa.list_(pa.string())), pa.field("translation", pa.list_(pa.string()))])
+
+    def encode_example(self, value: dict | None) -> dict | None:
+        """``{lang: text or [texts]}`` as sorted ``language``/``translation`` lists; unknown languages raise."""
+        if value is None:
+            return None
+        if set(value) == {"language", "translation"}:
+            return {"language": list(value["language"]), "translation": list(value["translation"])}
+        unknown = sorted(set(value) - set(self.languages or value))
+        if unknown:
+            raise ValueError(f"languages {unknown} are not in this feature's languages {self.languages}")
+        pairs = sorted((lang, text) for lang, texts in value.items()
+                       for text in ([texts] if isinstance(texts, str) else texts))
+        return {"language": [p[0] for p in pairs], "translation": [p[1] for p in pairs]}
+
+    def flatten(self) -> dict:
+        return {"language": List(Value("string")), "translation": List(Value("string"))}
+
+
+@dataclass
+class Json:
+    """Any JSON value per row (objects of varying keys, mixed types), stored as JSON text.
+
+    ``encode_example`` turns a value into its JSON text; ``decode_example`` parses it back.
+
+    Example:
+        >>> Json().encode_example({"a": [1, "x"]}), Json().decode_example('{"a": [1, "x"]}')
+        ('{"a": [1, "x"]}', {'a': [1, 'x']})
+    """
+
+    decode: bool = True
+    id: str | None = field(default=None, repr=False)
+    _type: ClassVar[str] = "Json"
+    dtype: ClassVar[str] = "json"
+
+    @property
+    def arrow_type(self) -> pa.DataType:
+        return pa.string()  # HF writes Arrow's json extension type, whose storage is this
+
+    def encode_example(self, value: Any) -> str | None:
+        import json
+
+        if value is None:
+            return None
+        if isinstance(value, str):
+            try:
+                json.loads(value)
+                return value  # already JSON text
+            except ValueError:
+                pass
+        return json.dumps(value)
+
+    def decode_example(self, value: str | None) -> Any:
+        import json
+
+        return None if value is None else json.loads(value)
 
 
 def arrow_type_of(feature: FeatureType) -> pa.DataType:

@@ -70,6 +70,13 @@ def _cast_chunked(column: pa.ChunkedArray, feature: "FeatureType", name: str) ->
     return pa.chunked_array([cast_array(c, feature, name) for c in column.chunks], type=target)
 
 
+def _label_strings(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """Class names of a label column: its values as strings, booleans as ``"False"``/``"True"`` (HF's names)."""
+    if pa.types.is_boolean(column.type):
+        return pc.if_else(column, pa.scalar("True"), pa.scalar("False"))
+    return pc.cast(column, pa.string())
+
+
 def _flatten_features(features: Mapping[str, Any], max_depth: int) -> tuple[dict[str, Any], bool]:
     out: dict[str, Any] = {}
     changed = False
@@ -199,25 +206,35 @@ class ColumnOps:
         return _with_table(base, table, features, "add_column", args, new_fingerprint)
 
     def add_item(self, item: Mapping[str, Any], new_fingerprint: str | None = None) -> "Dataset":
-        """The dataset with one more row, ``item`` (a dict with every column), at the end.
+        """The dataset with one more row, ``item``, at the end.
+
+        As in HF ``datasets``, a column the item lacks gets ``None`` in the new row, and a key
+        that is not a column yet becomes a new column (``None`` in the earlier rows).
 
         Example:
             >>> ds.add_item({"a": 40})["a"]  # doctest: +SKIP
             [10, 20, 30, 40]
+            >>> ds.add_item({"a": 40, "b": "x"})["b"]  # doctest: +SKIP
+            [None, None, None, 'x']
         """
         from ..features import Features, cast_table
 
         if not isinstance(item, Mapping):
             raise InvalidArgumentError("item", f"expected a dict of column values, got {type(item).__name__}")
-        names = self._table.column_names
-        missing = [n for n in names if n not in item]
-        extra = [k for k in item if k not in names]
-        if missing or extra:
-            raise InvalidArgumentError("item", f"keys must be the columns {names}; missing {missing}, unknown {extra}")
         from ..features import feature_from_arrow_type
 
         features = dict(_features_of(self))
         base = self._table
+        names = base.column_names
+        extra = [k for k in item if k not in names]
+        if extra:
+            if not all(isinstance(k, str) for k in extra):
+                raise InvalidArgumentError("item", f"column names must be strings, got {extra!r}")
+            for k in extra:  # new columns: null in the existing rows (type null until the item's value types it)
+                base = base.append_column(k, pa.nulls(base.num_rows))
+                features[k] = feature_from_arrow_type(pa.null())
+            names = base.column_names
+        item = {n: item.get(n) for n in names}
         try:
             values = {n: pa.array([item[n]]) if item[n] is not None else pa.nulls(1) for n in names}
         except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
@@ -343,8 +360,8 @@ class ColumnOps:
         # Classes come from the rows the dataset shows, but the mapping applies row-wise, so
         # the whole physical column is re-coded and the indices are kept.
         try:
-            labels = pc.cast(self._table.column(column), pa.string())
-            shown = pc.cast(self._logical_column(column), pa.string())
+            labels = _label_strings(self._table.column(column))
+            shown = _label_strings(self._logical_column(column))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
             raise CastError(f"column {column!r}: cannot turn values of type "
                             f"{self._table.schema.field(column).type} into class names: {e}") from e

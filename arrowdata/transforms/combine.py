@@ -49,21 +49,22 @@ def _check_list(dsets: Any, argument: str) -> list["Dataset"]:
 def _aligned_features(dsets: list["Dataset"]) -> Any:
     """The common features of ``dsets`` for a row-wise concatenation, or a clear error.
 
-    Column order may differ (the first dataset's wins); a column that is all nulls in one
-    dataset takes the type it has in the others, as in HF ``datasets``.
+    Column order may differ (the first dataset's wins, then new columns in order of appearance);
+    a column that is all nulls in one dataset, or missing from it, takes the type it has in the
+    others (its rows there are null), as in HF ``datasets``.
     """
     from ..features import Features, Value
 
     first = dsets[0].features
-    names = list(first)
     merged = dict(first)
+    for d in dsets[1:]:
+        for name in d.column_names:
+            merged.setdefault(name, Value("null"))
+    names = list(merged)
     for i, d in enumerate(dsets[1:], start=1):
-        if sorted(d.column_names) != sorted(names):
-            missing = sorted(set(names) - set(d.column_names))
-            extra = sorted(set(d.column_names) - set(names))
-            raise SchemaMismatchError(f"dataset {i} has different columns from dataset 0: "
-                                      f"missing {missing}, extra {extra}", column=(missing + extra)[0])
         for name in names:
+            if name not in d.column_names:
+                continue
             a, b = merged[name], d.features[name]
             if a == b:
                 continue
@@ -79,7 +80,11 @@ def _conform(ds: "Dataset", features: Any) -> pa.Table:
     """``ds``'s whole table with the columns in ``features``' order and types (null columns cast)."""
     from ..features import arrow_type_of, schema_metadata, storage_type
 
-    table = ds._table.select(list(features))
+    table = ds._table
+    for name, feature in features.items():  # a column this dataset lacks: all null here
+        if name not in table.column_names:
+            table = table.append_column(name, pa.nulls(table.num_rows, storage_type(arrow_type_of(feature))))
+    table = table.select(list(features))
     target = pa.schema([pa.field(n, storage_type(arrow_type_of(f))) for n, f in features.items()],
                        metadata=schema_metadata(features))
     if table.schema.remove_metadata() != target.remove_metadata():

@@ -112,7 +112,9 @@ class MapOps:
             keep_in_memory: bool = False, load_from_cache_file: bool = True, cache_file_name: str | None = None,
             features: Any = None, fn_kwargs: dict | None = None, num_proc: int | None = None,
             desc: str | None = None, batch_format: str = "python", cache_key: str | None = None,
-            explain: bool = False, writer_batch_size: int | None = 1000, engine: str | None = None) -> "Dataset":
+            explain: bool = False, writer_batch_size: int | None = 1000, engine: str | None = None,
+            try_original_type: bool = True, on_mixed_types: str | None = None, new_fingerprint: str | None = None,
+            disable_nullable: bool = False, suffix_template: str | None = None) -> "Dataset":
         """Apply ``function`` to every row (or batch) and return a new dataset, cached by fingerprint.
 
         Args:
@@ -142,6 +144,18 @@ class MapOps:
             cache_key: set the cache key yourself (replaces the function's and fn_kwargs' hash).
             explain: log whether the cache was hit and, on a miss, what differs from the nearest entry.
             writer_batch_size: rows per record batch written (row-wise maps); not part of the key.
+            try_original_type: a returned column that exists in the input keeps its feature (a
+                ``ClassLabel`` stays one, int32 stays int32) while its values fit; ``False`` infers every type.
+            on_mixed_types: accepted for HF scripts (``None`` or ``"use_json"``); a column whose values mix
+                types raises a ``TransformError`` naming it (pass ``features=`` with a ``Json`` feature).
+            new_fingerprint: HF's name for ``cache_key``. ``disable_nullable`` and ``suffix_template``
+                are accepted for HF scripts and change nothing.
+
+        A function may also be ``async def`` (its calls run concurrently, up to 1000 at once), return a
+        ``pyarrow.Table`` or DataFrame per row or per batch (it then is the whole result, as in HF), or
+        return tensors (torch, TensorFlow, JAX) and NumPy scalars per row. Tokenizer columns built from
+        Python values are stored small, as HF does: ``input_ids`` int32, ``attention_mask``,
+        ``token_type_ids`` and ``special_tokens_mask`` int8 (wider only when the values need it).
 
         Example:
             >>> from arrowdata import Dataset
@@ -155,6 +169,9 @@ class MapOps:
         """
         columns = list(self._table.column_names)
         _check_common("map", function, batched, batch_size, num_proc, fn_kwargs, batch_format)
+        cache_key = cache_key if cache_key is not None else new_fingerprint
+        if on_mixed_types not in (None, "use_json"):
+            raise TransformError(f"map: on_mixed_types must be None or 'use_json', got {on_mixed_types!r}")
         input_cols = _names(input_columns, "input_columns", columns) if input_columns is not None else None
         remove = _names(remove_columns, "remove_columns", columns)
         if features is not None and not hasattr(features, "arrow_schema"):
@@ -170,6 +187,8 @@ class MapOps:
             args.update(batch_size=batch_size, drop_last_batch=drop_last_batch)
         if with_rank:  # ranks are only meaningful for a given number of workers
             args["num_proc"] = num_proc or 1
+        if not try_original_type:
+            args["try_original_type"] = False
         key = transform_key(self._fingerprint, "map", function, fn_kwargs, args, cache_key)
         if function is None or len(self) == 0:
             return self._map_trivial(remove, features, key.fingerprint)
@@ -177,7 +196,7 @@ class MapOps:
                        batched=batched, batch_size=batch_size or len(self), drop_last_batch=drop_last_batch,
                        remove_columns=remove, features=features, fn_kwargs=dict(fn_kwargs or {}),
                        batch_format=check_batch_format(batch_format), writer_batch_size=writer_batch_size or 1000,
-                       parent_features=self._info.features)
+                       parent_features=self._info.features, try_original_type=bool(try_original_type))
         workers = engine_plan(engine, num_proc, len(self))
         if keep_in_memory:  # nothing is written, so nothing is looked up either
             return self._map_compute(spec, key, None, workers, desc, True)

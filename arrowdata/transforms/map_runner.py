@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -28,8 +29,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..gather import take
+from .async_calls import AsyncCalls, batch_window, is_async
 from .batch_formats import LazyRow, RowBatches, format_batch, format_rows
-from .outputs import OutputSink, TransformError, append_arrow, merge, to_table
+from .outputs import OutputSink, TransformError, append_arrow, is_table_output, merge, to_table
 
 #: Rows per read when the function sees one row at a time or the filter is an Arrow expression.
 ROW_READ_SIZE = 1000
@@ -54,6 +56,7 @@ class MapSpec:
     writer_batch_size: int = 1000
     expression: Any = None  # a pyarrow.compute.Expression, for filter
     parent_features: Any = None  # the input's Features: kept for columns passed through unchanged
+    try_original_type: bool = True  # a returned column keeps its input feature while its values fit
 
 
 def read_range(table: pa.Table, indices: pa.Array | None, start: int, stop: int) -> pa.Table:
@@ -102,29 +105,81 @@ def _finish_batch(spec: MapSpec, batch: pa.Table, out: Any, sink: OutputSink, wh
     if out is None:
         return False
     returned = sink.returned_columns
-    merged = append_arrow(batch, out) if types is None and not spec.remove_columns else None
-    if merged is not None:
-        returned.update(out)
+    whole = is_table_output(out)
+    if whole:
+        # A table (Arrow, pandas, polars) is the whole result, as in HF: no input column is merged in.
+        merged = to_table(out, where)
+        returned.update(merged.schema.names)
     else:
-        table = to_table(out, where, types)
-        merged = merge(batch, table, spec.remove_columns, where)
-        if table is not None:
-            returned.update(table.schema.names)
+        merged = append_arrow(batch, out) if types is None and not spec.remove_columns else None
+        if merged is not None:
+            returned.update(out)
+        else:
+            table = to_table(out, where, types)
+            if table is not None and types is None and spec.try_original_type and spec.parent_features:
+                table = _retain_features(table, spec.parent_features, sink)
+            merged = merge(batch, table, spec.remove_columns, where)
+            if table is not None:
+                returned.update(table.schema.names)
     if spec.features is not None:
         from ..features import cast_table
 
         merged = cast_table(merged, spec.features)
     elif sink.schema is None:
-        merged = _with_features_metadata(merged, spec.parent_features, returned)
+        merged = _with_features_metadata(merged, spec.parent_features, returned - (sink.kept_columns or set()),
+                                         stored=whole)
     sink.write(merged, where)
     return True
 
 
-def _with_features_metadata(table: pa.Table, parent_features: Any, returned: set[str]) -> pa.Table:
-    """Record features in the schema: the parent's for columns passed through, inferred for the others."""
+def _retain_features(table: pa.Table, parent_features: Any, sink: OutputSink) -> pa.Table:
+    """Returned columns that exist in the input keep its feature while their values fit (``try_original_type``).
+
+    The first batch decides which columns keep theirs; a later batch whose values no longer fit
+    drops that feature from the output's metadata (its column then has the inferred type).
+    """
+    from ..features.retain import retain_feature
+
+    candidates = parent_features if sink.kept_columns is None else sink.kept_columns
+    names = table.schema.names
+    if not any(n in candidates for n in names):
+        if sink.kept_columns is None:
+            sink.kept_columns = set()
+        return table
+    columns, kept = table.columns, set()
+    for i, name in enumerate(names):
+        if name in candidates:
+            fitted = retain_feature(columns[i], parent_features[name], name)
+            if fitted is not None:
+                columns[i] = fitted
+                kept.add(name)
+    if sink.kept_columns is None:
+        sink.kept_columns = kept
+    else:
+        lost = {n for n in names if n in sink.kept_columns} - kept
+        if lost:
+            sink.kept_columns -= lost
+            if sink.schema is not None:
+                sink.replace_metadata(_metadata_without(sink.schema.metadata, lost))
+    return pa.Table.from_arrays(columns, names=names)
+
+
+def _metadata_without(metadata: dict | None, columns: set[str]) -> dict[bytes, bytes]:
+    """Stored features metadata with ``columns`` left out (they are then inferred from their Arrow type)."""
+    from ..features.serialization import SCHEMA_METADATA_KEY, features_json_from_metadata
+
+    stored = features_json_from_metadata(metadata) or {}
+    kept = {k: v for k, v in stored.items() if k not in columns}
+    return {SCHEMA_METADATA_KEY: json.dumps({"info": {"features": kept}}).encode()}
+
+
+def _with_features_metadata(table: pa.Table, parent_features: Any, returned: set[str],
+                            stored: bool = False) -> pa.Table:
+    """Record features in the schema: the parent's for columns passed through or kept, inferred for the
+    others (``stored``: the features the returned table itself records, where they fit its types)."""
     from ..features import Features, schema_metadata
 
-    features = Features.from_arrow_schema(table.schema.remove_metadata())
+    features = Features.from_arrow_schema(table.schema if stored else table.schema.remove_metadata())
     for name in features:
         if parent_features is not None and name not in returned and name in parent_features:
             features[name] = parent_features[name]
@@ -143,25 +198,60 @@ def run_map(table: pa.Table, indices: pa.Array | None, start: int, stop: int, sp
     size = spec.batch_size if spec.batched else max(spec.writer_batch_size or ROW_READ_SIZE, 1)
     if spec.batched and (spec.batch_size is None or spec.batch_size <= 0):
         size = max(stop - start, 1)
-    for offset, batch in iter_batches(table, indices, start, stop, size, spec.batched and spec.drop_last_batch):
-        n = batch.num_rows
-        where = f"map at rows {offset}..{offset + n - 1}"
-        if spec.batched:
-            args = format_batch(batch, spec.batch_format, spec.input_columns)
-            # Indices only when asked for: building them costs as much as a vectorized function's batch.
-            out = _call(spec, args if spec.input_columns is not None else (args,),
-                        _batch_indices(offset, n, spec.batch_format) if spec.with_indices else None, rank)
-        else:
-            out = _row_outputs(spec, batch, offset, rank, row_batches)
-        got = _finish_batch(spec, batch, out, sink, where, types)
-        if returned_data is None:
-            returned_data = got
-        elif got != returned_data:
-            raise TransformError(f"{where}: the function returned None for some batches and data for others; "
-                                 "return a dict every time, or None every time for side effects only")
-        if progress is not None:
-            progress(n)
+    batches = iter_batches(table, indices, start, stop, size, spec.batched and spec.drop_last_batch)
+    calls = AsyncCalls() if is_async(spec.function) else None
+    try:
+        for offset, batch, out in _outputs(spec, batches, rank, row_batches, calls):
+            n = batch.num_rows
+            where = f"map at rows {offset}..{offset + n - 1}"
+            got = _finish_batch(spec, batch, out, sink, where, types)
+            if returned_data is None:
+                returned_data = got
+            elif got != returned_data:
+                raise TransformError(f"{where}: the function returned None for some batches and data for others; "
+                                     "return a dict every time, or None every time for side effects only")
+            if progress is not None:
+                progress(n)
+    finally:
+        if calls is not None:
+            calls.close()
     return bool(returned_data) if returned_data is not None else True
+
+
+def _call_batch(spec: MapSpec, batch: pa.Table, offset: int, rank: int | None) -> Any:
+    args = format_batch(batch, spec.batch_format, spec.input_columns)
+    # Indices only when asked for: building them costs as much as a vectorized function's batch.
+    return _call(spec, args if spec.input_columns is not None else (args,),
+                 _batch_indices(offset, batch.num_rows, spec.batch_format) if spec.with_indices else None, rank)
+
+
+def _outputs(spec: MapSpec, batches: Iterator[tuple[int, pa.Table]], rank: int | None, row_batches: RowBatches,
+             calls: AsyncCalls | None) -> Iterator[tuple[int, pa.Table, Any]]:
+    """``(offset, batch, what the function returned for it)``, in order. The calls of an ``async`` batched
+    function are awaited a window of batches at a time, so they run concurrently."""
+    if not spec.batched:
+        for offset, batch in batches:
+            yield offset, batch, _row_outputs(spec, batch, offset, rank, row_batches, calls)
+        return
+    if calls is None:
+        for offset, batch in batches:
+            yield offset, batch, _call_batch(spec, batch, offset, rank)
+        return
+    window: list[tuple[int, pa.Table, Any]] = []
+    size = batch_window(spec.batch_size)
+    for offset, batch in batches:
+        window.append((offset, batch, _call_batch(spec, batch, offset, rank)))
+        if len(window) >= size:
+            yield from _resolved(window, calls)
+            window = []
+    if window:
+        yield from _resolved(window, calls)
+
+
+def _resolved(window: list[tuple[int, pa.Table, Any]], calls: AsyncCalls) -> Iterator[tuple[int, pa.Table, Any]]:
+    results = calls.gather(c for _, _, c in window)
+    for (offset, batch, _), out in zip(window, results):
+        yield offset, batch, out
 
 
 def _pause_gc() -> bool:
@@ -185,8 +275,9 @@ def _simple(spec: MapSpec) -> bool:
 
 
 def _row_outputs(spec: MapSpec, batch: pa.Table, offset: int, rank: int | None,
-                 row_batches: RowBatches) -> dict[str, list] | None:
-    """Call a row-wise function on every row of ``batch``; its dicts become one batch of columns."""
+                 row_batches: RowBatches, calls: AsyncCalls | None = None) -> dict[str, list] | pa.Table | None:
+    """Call a row-wise function on every row of ``batch``; its dicts become one batch of columns
+    (tables returned per row become one table). An ``async`` function's calls run concurrently."""
     resume = _pause_gc()
     try:
         rows = format_rows(batch, spec.input_columns, batches=row_batches)
@@ -195,12 +286,17 @@ def _row_outputs(spec: MapSpec, batch: pa.Table, offset: int, rank: int | None,
         else:
             outs = [_call(spec, row if spec.input_columns is not None else (row,), offset + i, rank)
                     for i, row in enumerate(rows)]
+        if calls is not None:
+            outs = calls.gather(outs)
     finally:
         if resume:
             gc.enable()
     if not outs or all(o is None for o in outs):
         row_batches.release(rows)
         return None
+    if is_table_output(outs[0]):
+        row_batches.release(rows)
+        return _row_tables(outs, offset)
     given_back = False
     for i, out in enumerate(outs):
         if out is None:
@@ -215,11 +311,10 @@ def _row_outputs(spec: MapSpec, batch: pa.Table, offset: int, rank: int | None,
         keys = list(dict.fromkeys(k for out in outs for k in (out.written() if isinstance(out, LazyRow) else out)))
     else:
         keys = list(outs[0])
-    row_batches.release(rows)
     columns: dict[str, list] = {}
     for k in keys:
         try:
-            columns[k] = [out[k] for out in outs]
+            columns[k] = _plain_rows([out[k] for out in outs])
         except KeyError:
             bad = next(i for i, out in enumerate(outs) if k not in out)
             raise TransformError(f"map at row {offset + bad}: the function returned keys {sorted(outs[bad])} but "
@@ -228,7 +323,40 @@ def _row_outputs(spec: MapSpec, batch: pa.Table, offset: int, rank: int | None,
         bad = next(i for i, out in enumerate(outs) if len(out) != len(keys))
         raise TransformError(f"map at row {offset + bad}: the function returned keys {sorted(outs[bad])} but "
                              f"{sorted(keys)} for other rows; return the same keys for every row")
+    row_batches.release(rows)
     return columns
+
+
+def _plain_rows(values: list) -> list:
+    """A returned column with the rows of the input (lazy dicts) turned into plain dicts, so that
+    ``{"copy": row}`` stores the whole row; the first value decides (the rest are of its kind)."""
+    first = next((v for v in values if v is not None), None)
+    if isinstance(first, LazyRow) or isinstance(first, list) and first and isinstance(first[0], LazyRow):
+        return [_plain_row(v) for v in values]
+    return values
+
+
+def _plain_row(value: Any) -> Any:
+    if isinstance(value, LazyRow):
+        return dict(value.items())
+    if isinstance(value, list):
+        return [_plain_row(v) for v in value]
+    return value
+
+
+def _row_tables(outs: list, offset: int) -> pa.Table:
+    """Tables (Arrow, pandas, polars) returned per row, stacked into one (HF: each is a row of the result)."""
+    tables = []
+    for i, out in enumerate(outs):
+        if not is_table_output(out):
+            raise TransformError(f"map at row {offset + i}: the function returned a {type(out).__name__} for this "
+                                 "row but a table for others; return the same kind every time")
+        tables.append(to_table(out, f"map at row {offset + i}").replace_schema_metadata(None))
+    try:
+        return pa.concat_tables(tables, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+        raise TransformError(f"map at rows {offset}..{offset + len(outs) - 1}: the tables returned per row do not "
+                             f"share columns and types ({e})") from e
 
 
 # ----------------------------------------------------------------------------- filter

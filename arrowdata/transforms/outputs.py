@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import ArrowDataError
+from ..features.compact import compact_token_column
 from ..writer import ArrowWriter
 
 logger = logging.getLogger(__name__)
@@ -57,17 +59,70 @@ def to_arrow_column(values: Any, name: str, type_: pa.DataType | None = None) ->
     if module == "polars" and hasattr(values, "to_arrow"):
         return to_arrow_column(values.to_arrow(), name, type_)
     if hasattr(values, "__array__") and not isinstance(values, (list, tuple)):
-        if hasattr(values, "detach"):  # torch: leave autograd and the device first
-            values = values.detach().cpu()
-        return _ndarray_to_arrow(np.asarray(values), type_)
+        return _ndarray_to_arrow(_as_ndarray(values), type_)
     try:
         return pa.array(values, type=type_)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as e:
+        # Per-row tensors (torch, TF, JAX), n-d arrays, or containers of them: convert, then retry.
+        try:
+            return _values_to_arrow(values, type_)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+            pass
         raise TransformError(f"column {name!r}: cannot store the returned values as Arrow ({e})") from e
 
 
-def to_table(output: Any, where: str, types: dict[str, pa.DataType] | None = None) -> pa.Table | None:
-    """The function's return value as a ``pyarrow.Table`` (``None`` stays ``None``)."""
+def _as_ndarray(value: Any) -> np.ndarray:
+    """A tensor (torch, TensorFlow, JAX) or array-like as NumPy, leaving autograd and the device first."""
+    if hasattr(value, "detach"):
+        value = value.detach().cpu()
+    elif hasattr(value, "numpy") and not isinstance(value, np.ndarray):
+        value = value.numpy()  # TensorFlow eager tensors
+    return np.asarray(value)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with tensors turned into NumPy scalars/arrays (recursively); what ``pa.array`` takes."""
+    if value is None or isinstance(value, (str, bytes, bool, int, float, np.generic)):
+        return value
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "__array__"):
+        arr = _as_ndarray(value)
+        if arr.ndim == 0:
+            return arr[()]
+        return arr if arr.ndim == 1 else [_plain(a) for a in arr]
+    return value
+
+
+def _values_to_arrow(values: Any, type_: pa.DataType | None) -> pa.Array:
+    """One value per row, some of them tensors or arrays: a list array built from their buffers when they
+    are all arrays of one dtype and rank (dtype kept, as HF does), else through :func:`_plain`."""
+    values = list(values)
+    arrays = [None if v is None else _as_ndarray(v) if hasattr(v, "__array__") and not isinstance(v, (list, tuple))
+              else v for v in values]
+    present = [a for a in arrays if a is not None]
+    if present and all(isinstance(a, np.ndarray) and a.ndim >= 1 and a.dtype != object for a in present) and \
+            len({(a.dtype, a.ndim) for a in present}) == 1:
+        lengths = np.array([0 if a is None else len(a) for a in arrays], dtype=np.int64)
+        offsets = pa.array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32))
+        inner = pa.concat_arrays([_ndarray_to_arrow(a, None) for a in present])
+        mask = pa.array([a is None for a in arrays]) if len(present) < len(arrays) else None
+        out = pa.ListArray.from_arrays(offsets, inner, mask=mask)
+        return out if type_ is None or out.type == type_ else out.cast(type_)
+    if present and all(isinstance(a, np.ndarray) and a.ndim == 0 for a in present):
+        return pa.array([None if a is None else a[()] for a in arrays], type=type_)
+    return pa.array([_plain(v) for v in values], type=type_)
+
+
+def to_table(output: Any, where: str, types: dict[str, pa.DataType] | None = None,
+             compact: bool = True) -> pa.Table | None:
+    """The function's return value as a ``pyarrow.Table`` (``None`` stays ``None``).
+
+    With ``compact``, tokenizer columns built from Python/NumPy values get small integer types
+    (:func:`arrowdata.features.compact.compact_token_column`), as HF ``datasets`` stores them.
+    """
     if output is None:
         return None
     written = getattr(output, "_written", None)
@@ -85,13 +140,29 @@ def to_table(output: Any, where: str, types: dict[str, pa.DataType] | None = Non
         return output.to_arrow()
     if isinstance(output, dict) or hasattr(output, "keys") and hasattr(output, "__getitem__"):
         types = types or {}
-        columns = {str(k): to_arrow_column(output[k], str(k), types.get(str(k))) for k in output.keys()}
+        columns = {}
+        for k in output.keys():
+            name, values = str(k), output[k]
+            column = to_arrow_column(values, name, types.get(name))
+            if compact and name not in types and not isinstance(values, (pa.Array, pa.ChunkedArray)):
+                column = compact_token_column(name, column)
+            columns[name] = column
         lengths = {k: len(v) for k, v in columns.items()}
         if len(set(lengths.values())) > 1:
             raise TransformError(f"{where}: the returned columns have different lengths {lengths}")
         return pa.table(columns) if columns else None
     raise TransformError(f"{where}: the function returned a {type(output).__name__}; return a dict, None, a "
                          "pyarrow Table or RecordBatch, or a pandas or polars DataFrame")
+
+
+def is_table_output(output: Any) -> bool:
+    """Whether ``output`` is a whole table (Arrow, pandas, polars): it then replaces the rows, as in HF.
+
+    A ``RecordBatch`` (which HF does not accept) is columns to lay over the input, like a dict.
+    """
+    if isinstance(output, pa.Table):
+        return True
+    return type(output).__module__.split(".")[0] in ("pandas", "polars") and hasattr(output, "columns")
 
 
 def merge(inputs: pa.Table, output: pa.Table | None, remove_columns: list[str], where: str) -> pa.Table:
@@ -165,6 +236,8 @@ class OutputSink:
         self.num_rows = 0
         #: Names of the columns the function returned (as opposed to passed-through inputs).
         self.returned_columns: set[str] = set()
+        #: Returned columns that kept their input feature (``try_original_type``); ``None`` before the first batch.
+        self.kept_columns: set[str] | None = None
         self._writer: ArrowWriter | None = None
         self._tables: list[pa.Table] = []
         self._pending: list[pa.Table] = []
@@ -234,12 +307,23 @@ class OutputSink:
             self._tables = [t.cast(wider) for t in self._tables]
             return
         self._pending = [t.cast(wider) for t in self._pending]
-        # Rare: copy what is on disk so far under the wider schema, batch by batch.
+        self._rewrite()
+
+    def _rewrite(self) -> None:
+        """Rare: copy what is on disk so far under the current schema, batch by batch."""
         done = self._writer.close()
-        self._writer = ArrowWriter(self.path, schema=wider)
+        self._writer = ArrowWriter(self.path, schema=self._schema)
         with pa.memory_map(str(done)) as source:
             for batch in pa.ipc.open_stream(source):
-                self._writer.write(pa.Table.from_batches([batch]).cast(wider))
+                self._writer.write(pa.Table.from_batches([batch]).cast(self._schema))
+
+    def replace_metadata(self, metadata: dict[bytes, bytes]) -> None:
+        """New schema metadata (the features changed after the first batch); what was written is rewritten."""
+        self._schema = self._schema.with_metadata({**(self._schema.metadata or {}), **metadata})
+        if self._writer is None:
+            self._tables = [t.replace_schema_metadata(self._schema.metadata) for t in self._tables]
+        else:
+            self._rewrite()
 
     def finish(self) -> pa.Table | Path | None:
         """Close the file and return its path, or the in-memory table; ``None`` if nothing came."""

@@ -1,0 +1,143 @@
+"""map semantics as in Hugging Face ``datasets`` 5: kept features, tensors, tables, async, ranks, small ints."""
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+import arrowdata
+from arrowdata import ClassLabel, Dataset, Features, List, Value
+
+hf = pytest.importorskip("datasets")
+
+
+def _labels(n: int = 6) -> Dataset:
+    return Dataset.from_dict({"label": [i % 2 for i in range(n)]},
+                             features=Features({"label": ClassLabel(names=["neg", "pos"])}))
+
+
+def test_rewritten_column_keeps_its_feature_like_hf():
+    ours = _labels().map(lambda r: {"label": 1 - r["label"]})
+    theirs = hf.Dataset.from_dict({"label": [i % 2 for i in range(6)]},
+                                  features=hf.Features({"label": hf.ClassLabel(names=["neg", "pos"])})
+                                  ).map(lambda r: {"label": 1 - r["label"]})
+    assert isinstance(ours.features["label"], ClassLabel) and ours.features["label"].names == ["neg", "pos"]
+    assert ours["label"] == theirs["label"]
+    narrow = Dataset.from_dict({"x": [1, 2]}, features=Features({"x": Value("int32")}))
+    assert narrow.map(lambda r: {"x": r["x"] + 1}).features["x"] == Value("int32")
+    assert narrow.map(lambda r: {"x": r["x"] + 1}, try_original_type=False).features["x"] == Value("int64")
+    # Values of another kind never squeeze into the old type: floats stay floats.
+    assert narrow.map(lambda r: {"x": r["x"] + 0.5}).features["x"] == Value("float64")
+
+
+def test_feature_dropped_when_values_no_longer_fit_even_mid_stream():
+    assert _labels().map(lambda r: {"label": 5}).features["label"] == Value("int64")
+    # The first batches fit the ClassLabel, a later one does not: the result must not claim ClassLabel.
+    out = _labels(3000).map(lambda r, i: {"label": 9 if i >= 2500 else r["label"]}, with_indices=True,
+                            writer_batch_size=1000)
+    assert out.features["label"] == Value("int64") and out["label"][-1] == 9 and out["label"][0] == 0
+    reloaded = arrowdata.load_from_disk(_saved(out))
+    assert reloaded.features["label"] == Value("int64")
+
+
+def _saved(ds: Dataset) -> str:
+    import tempfile
+
+    path = tempfile.mkdtemp()
+    ds.save_to_disk(path)
+    return path
+
+
+def test_per_row_tensors_and_numpy_scalars_are_stored_with_their_dtypes():
+    torch = pytest.importorskip("torch")
+    out = Dataset.from_dict({"x": [1, 2]}).map(
+        lambda r: {"t": torch.tensor([r["x"], 2]), "s": np.float32(1.5), "i": np.int64(r["x"]),
+                   "m": torch.ones(2, 2) * r["x"], "z": torch.tensor(r["x"] * 1.0)})
+    assert out["t"] == [[1, 2], [2, 2]] and out["s"] == [1.5, 1.5] and out["i"] == [1, 2]
+    assert out["m"] == [[[1.0, 1.0], [1.0, 1.0]], [[2.0, 2.0], [2.0, 2.0]]] and out["z"] == [1.0, 2.0]
+    assert out.features["s"] == Value("float32") and out.features["m"] == List(List(Value("float32")))
+
+
+def test_tables_returned_per_row_or_batch_are_the_result_like_hf():
+    ds = Dataset.from_dict({"x": [1, 2, 3]})
+    hds = hf.Dataset.from_dict({"x": [1, 2, 3]})
+    for fn, batched in [(lambda r: pa.table({"y": [r["x"]]}), False), (lambda r: pd.DataFrame({"y": [r["x"]]}), False),
+                        (lambda b: pd.DataFrame({"y": b["x"]}), True), (lambda b: pa.table({"y": b["x"]}), True)]:
+        assert ds.map(fn, batched=batched)[:] == hds.map(fn, batched=batched)[:] == {"y": [1, 2, 3]}
+
+
+def test_row_returned_as_a_value_is_that_dict():
+    ds = Dataset.from_dict({"a": [1, 2], "b": ["x", "y"]})
+    out = ds.map(lambda r: {"copy": r})
+    assert out["copy"] == [{"a": 1, "b": "x"}, {"a": 2, "b": "y"}]
+    assert ds.map(lambda r: {"copy": [r]})["copy"] == [[{"a": 1, "b": "x"}], [{"a": 2, "b": "y"}]]
+
+
+async def double(row):
+    await asyncio.sleep(0.02)
+    return {"y": row["x"] * 2}
+
+
+def test_async_functions_run_concurrently_and_cache():
+
+    async def double_batch(batch):
+        await asyncio.sleep(0.02)
+        return {"y": [v * 2 for v in batch["x"]]}
+
+    ds = Dataset.from_dict({"x": list(range(100))})
+    import time
+
+    start = time.perf_counter()
+    out = ds.map(double)
+    assert time.perf_counter() - start < 1.0  # 100 calls of 20 ms: concurrent, not 2 s
+    assert out["y"] == [2 * v for v in range(100)]
+    again = ds.map(double)  # fingerprinted like any function: a cache hit
+    assert again.fingerprint == out.fingerprint and again.cache_files == out.cache_files != []
+    assert ds.map(double_batch, batched=True, batch_size=7)["y"] == out["y"]
+    assert ds.filter(lambda r: r["x"] < 3)["x"] == [0, 1, 2]
+
+
+def _rank_of(row, rank):
+    import time
+
+    time.sleep(0.001)  # slow enough that both workers take chunks from the queue
+    return {"rank": rank}
+
+
+def test_with_rank_gives_each_worker_its_rank():
+    ds = Dataset.from_dict({"x": list(range(600))})
+    ranks = set(ds.map(_rank_of, with_rank=True, num_proc=2)["rank"])
+    assert ranks == {0, 1}
+    assert set(ds.map(_rank_of, with_rank=True)["rank"]) == {0}
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_tokenizer_columns_are_as_small_as_hf(batched):
+    def tok(row):
+        return {"input_ids": [101, 7, 102], "attention_mask": [1, 1, 1], "token_type_ids": [0, 0, 0],
+                "special_tokens_mask": [1, 0, 1], "labels": [3]}
+
+    fn = (lambda b: {k: [v] * len(b["x"]) for k, v in tok(None).items()}) if batched else tok
+    ours = Dataset.from_dict({"x": [1, 2]}).map(fn, batched=batched)
+    theirs = hf.Dataset.from_dict({"x": [1, 2]}).map(fn, batched=batched)
+    for name in ("input_ids", "attention_mask", "token_type_ids", "special_tokens_mask", "labels"):
+        assert ours.data.schema.field(name).type.value_type.bit_width <= \
+            theirs.data.schema.field(name).type.value_type.bit_width, name
+        assert ours[name] == theirs[name]
+    assert ours.data.schema.field("input_ids").type == pa.list_(pa.int32())
+    assert ours.data.schema.field("attention_mask").type == pa.list_(pa.int8())
+
+
+def test_tokenizer_columns_widen_exactly_when_values_do_not_fit():
+    out = Dataset.from_dict({"x": [0, 1]}).map(lambda r: {"input_ids": [2**40 * r["x"]], "token_type_ids": [300]})
+    assert out["input_ids"] == [[0], [2**40]] and out.data.schema.field("input_ids").type == pa.list_(pa.int64())
+    assert out.data.schema.field("token_type_ids").type == pa.list_(pa.int16())
+    # A later batch that needs more room widens the whole column, no value changes.
+    big = Dataset.from_dict({"x": list(range(2500))}).map(lambda r: {"input_ids": [r["x"] * 2**30]})
+    assert big["input_ids"][-1] == [2499 * 2**30] and big.data.schema.field("input_ids").type == pa.list_(pa.int64())
+    # Arrow values and features= are left as given.
+    given = Dataset.from_dict({"x": [1]}).map(lambda b: {"input_ids": pa.array([[1]])}, batched=True)
+    assert given.data.schema.field("input_ids").type == pa.list_(pa.int64())
