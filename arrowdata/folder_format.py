@@ -290,8 +290,11 @@ def fetch_remote_folder(fs: Any, fs_path: str, url: str) -> str:
 def local_folder(url: str | os.PathLike, storage_options: dict | None = None) -> str:
     """A local folder holding ``url``'s files: the folder itself, or a cached copy of a remote one."""
     url = os.fspath(url)
-    fs, fs_path = url_to_fs(url, storage_options)
-    folder = os.path.abspath(fs_path) if is_local(fs) else fetch_remote_folder(fs, fs_path, url)
+    if "://" not in url and "::" not in url:  # a plain local path: no fsspec (~60 ms of imports) needed
+        folder = os.path.abspath(os.path.expanduser(url))
+    else:
+        fs, fs_path = url_to_fs(url, storage_options)
+        folder = os.path.abspath(fs_path) if is_local(fs) else fetch_remote_folder(fs, fs_path, url)
     if not os.path.isdir(folder):
         raise MissingFileError(url)
     return folder
