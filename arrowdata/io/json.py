@@ -30,6 +30,48 @@ from .files import DataFile
 
 _ROWS_PER_DOC_CHUNK = 20_000
 _CONFLICT = re.compile(r"Column\((/[^)]*)\) changed from (\w+) to (\w+)")
+_NOT_CONVERTED = re.compile(r"Failed to convert JSON to (\w+), couldn't parse:(\S+)")
+_TOO_DEEP = "value nested too deeply to read safely; flatten the record"
+
+
+#: Deepest nesting of arrays/objects read. pyarrow's JSON parser recurses per level and overflows the C
+#: stack (a segfault, not an exception) somewhere past 10,000 levels, so deeper input is refused first.
+MAX_JSON_DEPTH = 1000
+_STRING = re.compile(rb'"(?:[^"\\\\]|\\\\.)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def _max_depth(data: bytes) -> int:
+    """Deepest bracket nesting in ``data`` (brackets inside strings counted too: an upper bound)."""
+    import numpy as np
+
+    brackets = np.frombuffer(data.translate(None, _NOT_BRACKETS), dtype=np.uint8)
+    if not len(brackets):
+        return 0
+    return int(np.where((brackets | 32) == 123, 1, -1).astype(np.int32).cumsum().max())
+
+
+def _too_deep_line(block: bytes) -> int | None:
+    """0-based index of the first line of ``block`` nested deeper than :data:`MAX_JSON_DEPTH`, else ``None``.
+
+    A count of opening brackets rules most blocks out at memchr speed; otherwise one pass over the
+    brackets alone (a few percent of a JSON Lines read), and only a suspicious block is split by line.
+    """
+    if block.count(b"[") + block.count(b"{") <= MAX_JSON_DEPTH or _max_depth(block) <= MAX_JSON_DEPTH:
+        return None
+    for i, line in enumerate(block.split(b"\n")):
+        if line.count(b"[") + line.count(b"{") > MAX_JSON_DEPTH and _max_depth(line) > MAX_JSON_DEPTH \
+                and _max_depth(_STRING.sub(b'""', line)) > MAX_JSON_DEPTH:  # brackets in text do not nest
+            return i
+    return None
+
+
+def _holding(row: dict, token: str) -> str | None:
+    """The top-level column of ``row`` whose value is written ``token`` in JSON (error path only)."""
+    for key, value in row.items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and _pyjson.dumps(value) == token:
+            return key
+    return None
 
 
 def _blocks(stream: BinaryIO, block_size: int) -> Iterator[tuple[int, bytes]]:
@@ -88,6 +130,8 @@ def _is_document(stream: BinaryIO) -> bool:
     try:
         _pyjson.loads(first)
         return False
+    except RecursionError:  # a complete (if absurdly deep) first line: JSON Lines; the reader names the line
+        return False
     except ValueError:
         return True  # "{" alone on the first line: a multi-line object
 
@@ -141,6 +185,10 @@ class JsonBuilder(Builder):
     # -- JSON Lines ---------------------------------------------------------------------------
     def _read_lines(self, f: DataFile, stream: BinaryIO, explicit: pa.Schema | None) -> Iterator[pa.Table]:
         for offset, block in _blocks(stream, self.options["block_size"]):
+            deep = _too_deep_line(block)
+            if deep is not None:
+                raise DataFileError(f"{_TOO_DEEP} (over {MAX_JSON_DEPTH} levels)", path=f.url,
+                                    line=1 + _lines_before(f, offset) + deep)
             try:
                 yield self._parse(block, explicit)
             except pa.ArrowInvalid as e:
@@ -164,6 +212,7 @@ class JsonBuilder(Builder):
     def _explain(self, e: pa.ArrowInvalid, f: DataFile, block: bytes, first_line: int) -> DataFileError:
         msg = str(e)
         conflict = _CONFLICT.search(msg)
+        overflow = _NOT_CONVERTED.search(msg)
         seen: str | None = None
         for offset, raw in enumerate(block.split(b"\n")):
             if not raw.strip():
@@ -174,8 +223,16 @@ class JsonBuilder(Builder):
             except ValueError as err:
                 return DataFileError(f"malformed JSON: {err.msg if hasattr(err, 'msg') else err}",
                                      path=f.url, line=line)
+            except RecursionError:
+                return DataFileError(_TOO_DEEP, path=f.url, line=line)
             if not isinstance(row, dict):
                 return DataFileError(f"expected a JSON object per line, got {_kind(row)}", path=f.url, line=line)
+            if overflow is not None:
+                column = _holding(row, overflow.group(2))
+                if column is not None:
+                    return DataFileError(f"value {overflow.group(2)} does not fit {overflow.group(1)} (the features "
+                                         "say so)", path=f.url, line=line, column=column)
+                continue
             if conflict is not None:
                 path = conflict.group(1).strip("/").split("/")
                 kind = _kind(_lookup(row, path))
@@ -191,6 +248,8 @@ class JsonBuilder(Builder):
     def _read_document(self, f: DataFile, stream: BinaryIO, explicit: pa.Schema | None) -> Iterator[pa.Table]:
         try:
             doc = _pyjson.load(io.TextIOWrapper(stream, encoding="utf-8-sig"))
+        except RecursionError:
+            raise DataFileError(_TOO_DEEP, path=f.url) from None
         except ValueError as e:
             line = getattr(e, "lineno", None)
             raise DataFileError(f"malformed JSON: {getattr(e, 'msg', e)}", path=f.url, line=line) from None
@@ -224,7 +283,10 @@ class JsonBuilder(Builder):
         for i, row in enumerate(rows):
             if not isinstance(row, dict):
                 raise DataFileError(f"row {i} is a {_kind(row)}, expected an object", path=f.url)
-            chunk.append(_pyjson.dumps(row, ensure_ascii=False).encode())
+            try:
+                chunk.append(_pyjson.dumps(row, ensure_ascii=False).encode())
+            except RecursionError:
+                raise DataFileError(f"row {i}: {_TOO_DEEP}", path=f.url) from None
             if len(chunk) == _ROWS_PER_DOC_CHUNK:
                 yield self._parse(b"\n".join(chunk), explicit)
                 chunk = []
