@@ -64,6 +64,7 @@ BUILTIN_METRICS: dict[str, str] = {
     "r_squared": "metrics.regression.r_squared",
     "roc_auc": "metrics.scores.roc_auc",
     "brier_score": "metrics.scores.brier",
+    "seqeval": "metrics.sequence.seqeval",
 }
 
 _REGISTRY: dict[str, type] = {}

