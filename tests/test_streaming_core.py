@@ -54,8 +54,8 @@ def files(tmp_path):
 
 @pytest.mark.parametrize("builder", ["json", "parquet", "csv", "text", "arrow"])
 def test_streamed_pass_equals_map_style(files, builder):
-    streamed = arrowdata.load_dataset(builder, data_files=files[builder], streaming=True)
-    mapped = arrowdata.load_dataset(builder, data_files=files[builder], progress=False)
+    streamed = arrowdata.load_dataset(builder, data_files=files[builder], split="train", streaming=True)
+    mapped = arrowdata.load_dataset(builder, data_files=files[builder], split="train", progress=False)
     assert isinstance(streamed, IterableDataset)
     assert _rows(streamed) == mapped.to_list()
     assert streamed.features == mapped.features
@@ -81,8 +81,8 @@ def test_map_batched_and_filter_equal_map_style(files):
     def add(batch):
         return {"n": [len(t.split()) for t in batch["text"]]}
 
-    streamed = arrowdata.load_dataset("json", data_files=files["json"], streaming=True)
-    mapped = arrowdata.load_dataset("json", data_files=files["json"], progress=False)
+    streamed = arrowdata.load_dataset("json", data_files=files["json"], split="train", streaming=True)
+    mapped = arrowdata.load_dataset("json", data_files=files["json"], split="train", progress=False)
     s = streamed.map(add, batched=True, batch_size=33).filter(lambda r: r["n"] > 2)
     m = mapped.map(add, batched=True, batch_size=33).filter(lambda r: r["n"] > 2)
     assert _rows(s) == m.to_list()

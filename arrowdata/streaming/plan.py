@@ -5,8 +5,11 @@ shuffle buffer...). ``plan.open(ctx, state)`` returns a :class:`Runner`, whose `
 returns the next ``pyarrow.Table`` (``None`` at the end) and whose ``state()`` says where it
 stands between two batches, as a dict. The contract every runner keeps:
 
-    a runner opened with ``state()`` yields exactly the batches the original runner would
-    have yielded after that point.
+    a runner opened with ``state()`` yields exactly the rows the original runner would have
+    yielded after that point, in the same order (the batch boundaries may differ).
+
+So no operator may depend on where its input's batches are cut: a batched ``map`` re-cuts its
+input to ``batch_size`` rows, and the shuffle buffer's vectorised step equals the row-by-row one.
 
 Row-granular cuts are the :class:`~arrowdata.streaming.state.Cursor`'s job. Shards travel
 through the plans: ``shard(num_shards, index, contiguous)`` keeps some of them (workers, ranks,

@@ -126,6 +126,7 @@ class _ShuffleRunner(Runner):
             self.up = child.open(ctx, None)
             self.slots = np.zeros(0, dtype=np.int64)
             self.pos, self.drain, self.ended = 0, None, False
+            self.pending = np.zeros(0, dtype=np.int64)
             return
         self.rng.bit_generator.state = state["rng"]
         self.slots = np.asarray(state["slots"], dtype=np.int64)
@@ -134,12 +135,17 @@ class _ShuffleRunner(Runner):
         self.pos = state["ckpt"]["pos"]
         self.up = child.open(ctx, state["ckpt"]["up"])
         while self.pos < state["pos"]:  # replay: the input from the oldest referenced batch
-            if self._pull() is None:
+            pulled = self._pull()
+            if pulled is None:
                 raise ValueError("the stream no longer matches this state (fewer rows than when it was saved)")
+        # the input may be cut differently on replay: rows past the saved position are still to come
+        self.pending = np.arange(state["pos"], self.pos, dtype=np.int64)
         self._trim()
 
     def _live(self) -> np.ndarray:
-        return self.slots if self.drain is None else self.drain
+        """Positions whose rows are still needed: in the buffer (or draining), or pulled and not yet in."""
+        live = self.slots if self.drain is None else self.drain
+        return np.concatenate([live, self.pending]) if len(self.pending) else live
 
     def state(self) -> dict:
         live = self._live()
@@ -152,7 +158,7 @@ class _ShuffleRunner(Runner):
                 break
         return {"rng": self.rng.bit_generator.state, "slots": self.slots.copy(),
                 "drain": None if self.drain is None else self.drain.copy(), "ended": self.ended,
-                "pos": self.pos, "ckpt": {"pos": ckpt[0], "up": ckpt[1]}}
+                "pos": self.pos - len(self.pending), "ckpt": {"pos": ckpt[0], "up": ckpt[1]}}
 
     def _pull(self) -> np.ndarray | None:
         before = self.up.state()
@@ -177,7 +183,10 @@ class _ShuffleRunner(Runner):
 
     def next(self) -> pa.Table | None:
         while self.drain is None:
-            incoming = self._pull() if not self.ended else None
+            if len(self.pending):
+                incoming, self.pending = self.pending, self.pending[:0]
+            else:
+                incoming = self._pull() if not self.ended else None
             if incoming is None:
                 self.ended = True
                 self.drain = self.slots[self.rng.permutation(len(self.slots))]

@@ -1,7 +1,7 @@
 """Resumable positions in a stream: JSON encoding of runner states, and the row-granular cursor.
 
 Every runner of the pipeline can report its position *between two batches* as a small dict
-(:meth:`Runner.state`) and re-open exactly there. What lies *inside* a batch (a consumer that
+(:meth:`Runner.state`) and re-open there, yielding the same rows (batch boundaries may differ). What lies *inside* a batch (a consumer that
 took 300 of its 1000 rows) is one more number: the :class:`Cursor` keeps the state the runner
 had before the batch and how many of its rows are used, so any cut point is exact.
 
@@ -85,12 +85,18 @@ class Cursor:
             self.runner = open_runner(None)
         else:
             self.runner = open_runner(state["before"])
-            if state["offset"]:
-                before = state["before"]
+            # Runners promise the same rows after a state, not the same batch boundaries (a Parquet
+            # file resumed mid-way starts at a row group): the offset may span several batches.
+            left = state["offset"]
+            while left:
+                before = self.runner.state()
                 batch = self.runner.next()
-                if batch is None or batch.num_rows < state["offset"]:
+                if batch is None:
                     raise ValueError("the stream no longer matches this state (fewer rows than when it was saved)")
-                self._pending, self._befores, self._offset = [batch], [before], state["offset"]
+                if batch.num_rows > left:
+                    self._pending, self._befores, self._offset = [batch], [before], left
+                    break
+                left -= batch.num_rows
 
     def state(self) -> dict:
         if self._pending:
