@@ -139,6 +139,37 @@ class CastError(ArrowDataError, TypeError):
     """A cast between features that cannot hold the data."""
 
 
+class GatherIndexError(ArrowDataError, IndexError):
+    """A row position asked of :func:`arrowdata.gather.take` lies outside the table."""
+
+
+class TransformError(ArrowDataError, ValueError):
+    """A ``map``/``filter`` function returned something that cannot become a dataset, or raised."""
+
+
+class UnhashableError(ArrowDataError, TypeError):
+    """An object reached from a transform's arguments cannot be hashed by content.
+
+    ``path`` is the chain that led to it, e.g. ``function -> closure 'model' -> torch.nn.Module``.
+
+    Example:
+        >>> str(UnhashableError(["function", "closure 'f'"], object, "no content"))
+        "function -> closure 'f' -> builtins.object (no content)"
+    """
+
+    def __init__(self, path: list[str], culprit: type, reason: str = "") -> None:
+        self.path = list(path)
+        self.culprit = culprit
+        qualname = getattr(culprit, "__qualname__", getattr(culprit, "__name__", "?"))
+        name = f"{getattr(culprit, '__module__', '?')}.{qualname}"
+        chain = " -> ".join([*self.path, name])
+        super().__init__(chain + (f" ({reason})" if reason else ""))
+
+
+class FingerprintWarning(UserWarning):
+    """A transform could not be fingerprinted, so that one step is not cached."""
+
+
 class CacheLockTimeout(ArrowDataError, TimeoutError):
     """Waiting for another process to finish a cache entry took too long."""
 

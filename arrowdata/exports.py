@@ -26,6 +26,7 @@ from typing import IO, Any, Iterator
 import pyarrow as pa
 
 from .errors import ArrowDataError
+from .filesystems import is_local, url_to_fs
 from .writer import temp_path_for
 
 DEFAULT_BATCH_SIZE = 10_000
@@ -39,13 +40,8 @@ def _open_output(path_or_buf: str | os.PathLike | IO, mode: str, storage_options
     if hasattr(path_or_buf, "write"):
         yield path_or_buf
         return
-    import fsspec
-
-    path = os.fspath(path_or_buf)
-    fs, fs_path = fsspec.core.url_to_fs(path, **(storage_options or {}))
-    from fsspec.implementations.local import LocalFileSystem
-
-    if isinstance(fs, LocalFileSystem):
+    fs, fs_path = url_to_fs(path_or_buf, storage_options)
+    if is_local(fs):
         os.makedirs(os.path.dirname(os.path.abspath(fs_path)) or ".", exist_ok=True)
         tmp = temp_path_for(fs_path)
         try:

@@ -57,7 +57,7 @@ from typing import Any, Callable
 
 import xxhash
 
-from .errors import ArrowDataError
+from .errors import FingerprintWarning, UnhashableError
 
 __all__ = [
     "UnhashableError", "FingerprintWarning", "hash_object", "function_components",
@@ -65,23 +65,6 @@ __all__ = [
 ]
 
 _FP_RE = re.compile(r"^[0-9a-f]{32}$")
-
-
-class UnhashableError(ArrowDataError, TypeError):
-    """An object reached from a transform's arguments cannot be hashed by content.
-
-    ``path`` is the chain that led to it, e.g. ``function -> closure 'model' -> torch.nn.Module``.
-    """
-
-    def __init__(self, path: list[str], culprit: type, reason: str = "") -> None:
-        self.path = list(path)
-        self.culprit = culprit
-        chain = " -> ".join([*self.path, _type_name(culprit)])
-        super().__init__(chain + (f" ({reason})" if reason else ""))
-
-
-class FingerprintWarning(UserWarning):
-    """A transform could not be fingerprinted, so that one step is not cached."""
 
 
 def random_fingerprint() -> str:

@@ -40,7 +40,7 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 import pyarrow as pa
 
-from .errors import ArrowDataError
+from .errors import GatherIndexError
 from .gather_index import column_indexes
 
 #: A read of at least this many rows, and of a quarter of the table or more, builds the
@@ -51,10 +51,6 @@ INDEX_MIN_ROWS = 2048
 #: Rough number of bytes gathered at once by :func:`iter_take`. Large enough that each
 #: source batch is visited rarely, small enough to stay a bounded slice of memory.
 READ_AHEAD_BYTES = 32 * 1024 * 1024
-
-
-class GatherIndexError(ArrowDataError, IndexError):
-    """A position asked of :func:`take` lies outside the table."""
 
 
 # Batch boundaries are computed once per table object: a dataset reads from the same
@@ -254,16 +250,21 @@ def _block_take(table: pa.Table, pos: np.ndarray, combine: bool) -> pa.Table:
     return grouped.take(pa.array(inverse))
 
 
+def average_row_bytes(table: pa.Table) -> float:
+    """Bytes of Arrow buffers per row of ``table`` (at least 1): what sizes read-ahead blocks.
+
+    Example:
+        >>> average_row_bytes(pa.table({"a": pa.array([1, 2], pa.int64())}))
+        8.0
+    """
+    return max(1.0, table.get_total_buffer_size() / max(1, table.num_rows))
+
+
 def _rows_per_block(table: pa.Table, batch_size: int) -> int:
     """How many rows :func:`iter_take` gathers at once: about ``READ_AHEAD_BYTES``, whole batches."""
-    n = table.num_rows
-    if n == 0:
+    if table.num_rows == 0:
         return batch_size
-    try:
-        row_bytes = max(1.0, table.get_total_buffer_size() / n)
-    except Exception:  # exotic tables: fall back to a fixed block
-        row_bytes = 1024.0
-    rows = int(READ_AHEAD_BYTES / row_bytes)
+    rows = int(READ_AHEAD_BYTES / average_row_bytes(table))
     return max(batch_size, (rows // batch_size) * batch_size)
 
 

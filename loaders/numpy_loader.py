@@ -14,6 +14,8 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 import numpy as np
 import pyarrow as pa
 
+from arrowdata.gather import average_row_bytes
+
 from .errors import LoaderError, ResumeStateError
 from .packing import PackedEpoch, pack_blocks
 from .padding import PaddingCollator, list_offsets_values
@@ -97,12 +99,7 @@ class BatchBuilder:
         take and converted to numpy once, so the per-batch work is a few numpy slices."""
         if self._group_size is None:
             table = self.source._columns(self.columns)
-            rows = max(1, table.num_rows)
-            try:
-                row_bytes = max(1.0, table.get_total_buffer_size() / rows)
-            except Exception:  # exotic layouts: a conservative guess
-                row_bytes = 1024.0
-            per_batch = row_bytes * self.sampling.batch_size
+            per_batch = average_row_bytes(table) * self.sampling.batch_size
             self._group_size = int(min(MAX_READ_AHEAD_BATCHES, max(1, READ_AHEAD_BYTES // per_batch)))
         return self._group_size
 

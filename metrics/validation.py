@@ -165,15 +165,16 @@ def finite_number(name: str, value: Any) -> float:
     return x
 
 
-def positive_int(name: str, value: Any) -> int:
-    """``value`` if it is an int ≥ 1 (bools refused), else a :class:`MetricInputError` naming ``name``.
+def positive_int(name: str, value: Any, minimum: int = 1) -> int:
+    """``value`` if it is an int ≥ ``minimum`` (bools refused), else a :class:`MetricInputError` naming ``name``.
 
     Example:
-        >>> positive_int("max_order", 4)
-        4
+        >>> positive_int("max_order", 4), positive_int("word_order", 0, minimum=0)
+        (4, 0)
     """
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-        raise MetricInputError(f"{name}: expected a positive int, got {value!r}")
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        wanted = "a positive int" if minimum == 1 else f"an int >= {minimum}"
+        raise MetricInputError(f"{name}: expected {wanted}, got {value!r}")
     return int(value)
 
 

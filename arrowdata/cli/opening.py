@@ -10,22 +10,14 @@ import os
 from typing import Any
 
 from ..errors import MissingFileError, UnknownNameError
-
-
-def _is_saved_folder(path: str, storage_options: dict | None = None) -> bool:
-    import fsspec.core
-
-    fs, p = fsspec.core.url_to_fs(path, **(storage_options or {}))
-    p = p.rstrip("/")
-    return fs.isdir(p) and (fs.exists(f"{p}/state.json") or fs.exists(f"{p}/dataset_dict.json"))
+from ..folder_format import is_saved_folder
+from ..persistence import load_from_disk
 
 
 def open_path(path: str, *, builder: str | None = None, builder_options: dict | None = None) -> Any:
     """A Dataset or DatasetDict for ``path``: a ``save_to_disk`` folder is opened memory-mapped;
     anything else is read with :func:`arrowdata.io.load_dataset` (builder from the extension)."""
-    if builder is None and _is_saved_folder(path):
-        from ..persistence import load_from_disk
-
+    if builder is None and is_saved_folder(path):
         return load_from_disk(path)
     if builder is None and "://" not in path and not os.path.exists(path) and not any(c in path for c in "*?["):
         raise MissingFileError(path)

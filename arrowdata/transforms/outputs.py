@@ -23,15 +23,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ..errors import ArrowDataError
+from ..errors import TransformError
 from ..features.compact import compact_token_column
 from ..writer import ArrowWriter
 
 logger = logging.getLogger(__name__)
-
-
-class TransformError(ArrowDataError, ValueError):
-    """A ``map``/``filter`` function returned something that cannot become a dataset, or raised."""
 
 
 def _ndarray_to_arrow(arr: np.ndarray, type_: pa.DataType | None) -> pa.Array:

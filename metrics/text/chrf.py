@@ -162,12 +162,6 @@ def chrf_statistics(hypotheses: Sequence[str], references: Sequence[Sequence[str
     return total
 
 
-def _positive_int(name: str, value: Any, minimum: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise v.MetricInputError(f"{name}: expected an int >= {minimum}, got {value!r}")
-    return value
-
-
 @register("chrf", description="chrF / chrF++ (0-100) exactly as sacreBLEU: character and word n-gram "
                               "F-beta, best reference per segment.")
 class CHRF(Metric):
@@ -192,8 +186,8 @@ class CHRF(Metric):
 
     def _init_states(self) -> None:
         o = self.options
-        _positive_int("char_order", o["char_order"], 0)
-        _positive_int("word_order", o["word_order"], 0)
+        v.positive_int("char_order", o["char_order"], minimum=0)
+        v.positive_int("word_order", o["word_order"], minimum=0)
         if o["char_order"] + o["word_order"] < 1:
             raise v.MetricInputError("char_order + word_order must be at least 1")
         v.finite_number("beta", o["beta"])
