@@ -65,6 +65,9 @@ BUILTIN_METRICS: dict[str, str] = {
     "roc_auc": "metrics.scores.roc_auc",
     "brier_score": "metrics.scores.brier",
     "seqeval": "metrics.sequence.seqeval",
+    "google_bleu": "metrics.text.gleu",
+    "nist_mt": "metrics.text.nist",
+    "xnli": "metrics.classification.xnli",
 }
 
 _REGISTRY: dict[str, type] = {}
