@@ -529,8 +529,35 @@ class IterableDataset(_Base):
         return state
 
 
+def is_stream_list(values: Any, argument: str) -> bool:
+    """Whether ``values`` is a list of :class:`IterableDataset` (a mix with map-style datasets is an error)."""
+    if not isinstance(values, (list, tuple)) or not values:
+        return False
+    streams = [isinstance(v, IterableDataset) for v in values]
+    if any(streams) and not all(streams):
+        raise InvalidArgumentError(argument, "mixes IterableDataset and map-style datasets; convert the map-style "
+                                   "ones with .to_iterable_dataset() first")
+    return all(streams)
+
+
+def _mixed(plan: Plan, datasets: Sequence[IterableDataset], info: Any, split: str | None) -> IterableDataset:
+    first = datasets[0]
+    known = [d._lazy._value for d in datasets if d._lazy._done]
+    lazy = first._lazy
+    if len(known) == len(datasets) and all(k is not None for k in known) and any(k != known[0] for k in known):
+        from ..features import Features
+
+        merged: dict = {}
+        for k in known:  # columns missing from some inputs are nulls there
+            merged.update({n: f for n, f in k.items() if n not in merged})
+        lazy = LazyFeatures(Features(merged))
+    return IterableDataset(plan, features=lazy, split=split if split is not None else first._split,
+                           format=first._format, info=info)
+
+
 def interleave(datasets: Sequence[IterableDataset], probabilities: Sequence[float] | None = None,
-               seed: int | None = None, stopping_strategy: str = "first_exhausted") -> IterableDataset:
+               seed: int | None = None, stopping_strategy: str = "first_exhausted", *, info: Any = None,
+               split: str | None = None) -> IterableDataset:
     """Rows taken from ``datasets`` in turn (or at random with ``probabilities``).
 
     Example:
@@ -544,14 +571,17 @@ def interleave(datasets: Sequence[IterableDataset], probabilities: Sequence[floa
         seed = int(np.random.default_rng().integers(0, 2**63 - 1))
     plan = InterleavePlan(tuple(d._plan for d in datasets), tuple(probabilities) if probabilities is not None else None,
                           int(seed or 0), stopping_strategy)
-    first = datasets[0]
-    return IterableDataset(plan, features=first._lazy, split=first._split, format=first._format)
+    return _mixed(plan, datasets, info, split)
 
 
-def concatenate(datasets: Sequence[IterableDataset]) -> IterableDataset:
-    """The rows of ``datasets`` one after the other."""
+def concatenate(datasets: Sequence[IterableDataset], *, info: Any = None, split: str | None = None) -> IterableDataset:
+    """The rows of ``datasets`` one after the other.
+
+    Example:
+        >>> a, b = IterableDataset.from_dict({"x": [0, 1]}), IterableDataset.from_dict({"x": [5]})
+        >>> [r["x"] for r in concatenate([a, b])]
+        [0, 1, 5]
+    """
     if not datasets:
         raise InvalidArgumentError("dsets", "needs at least one dataset")
-    first = datasets[0]
-    plan = ConcatPlan(tuple(d._plan for d in datasets))
-    return IterableDataset(plan, features=first._lazy, split=first._split, format=first._format)
+    return _mixed(ConcatPlan(tuple(d._plan for d in datasets)), datasets, info, split)

@@ -6,8 +6,10 @@ Arrow ``take``. Its state is each input's cursor, the generator state before the
 block of choices and how many of them are used, and which inputs were exhausted, so a
 resumed mix is exactly the uninterrupted one.
 
-``stopping_strategy``: ``"first_exhausted"`` stops as soon as a chosen input has no row left;
-``"all_exhausted"`` restarts an exhausted input until every input has been exhausted once.
+An input counts as exhausted as soon as its last row is taken (as in Hugging Face's streaming).
+``stopping_strategy``: ``"first_exhausted"`` stops as soon as one input is exhausted;
+``"all_exhausted"`` restarts an exhausted input until every input has been exhausted once;
+``"all_exhausted_without_replacement"`` gives every row once, exhausted inputs dropping out.
 
 Example:
     >>> import pyarrow as pa
@@ -17,7 +19,7 @@ Example:
     >>> b = SourcePlan((TableShard(pa.table({"x": [1, 3]})),))
     >>> r = InterleavePlan((a, b)).open(Context(), None)
     >>> r.next().column("x").to_pylist()
-    [0, 1, 2, 3, 4]
+    [0, 1, 2, 3]
 """
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ from .state import Cursor, concat
 
 CHOICES_PER_DRAW = 1000
 ROWS_PER_BATCH = 1000
-STOPPING_STRATEGIES = ("first_exhausted", "all_exhausted")
+STOPPING_STRATEGIES = ("first_exhausted", "all_exhausted", "all_exhausted_without_replacement")
 
 
 @dataclass(frozen=True)
@@ -140,34 +142,48 @@ class _InterleaveRunner(Runner):
 
     def next(self) -> pa.Table | None:
         n = len(self.cursors)
+        strategy = self.plan.stopping_strategy
+        drop_out = strategy == "all_exhausted_without_replacement"
         while not self.done:
-            choices = self._choices()
+            raw = self._choices()
+            valid = np.flatnonzero(~np.asarray(self.exhausted)[raw]) if drop_out else None
+            choices = raw[valid] if drop_out else raw
             k = len(choices)
             counts = np.bincount(choices, minlength=n)
-            avail = np.array([min(self.cursors[j].fill(int(counts[j])), int(counts[j])) for j in range(n)])
+            # one row of look-ahead: an input counts as exhausted as soon as its last row is taken
+            avail = np.array([min(self.cursors[j].fill(int(counts[j]) + 1), int(counts[j]) + 1) for j in range(n)])
             order = np.argsort(choices, kind="stable")
             starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
             rank = np.empty(k, dtype=np.int64)
             rank[order] = np.arange(k) - np.repeat(starts, counts)
-            short = np.flatnonzero(rank >= avail[choices])
-            stop = int(short[0]) if len(short) else k
+            left = avail[choices]
+            last = (rank == left - 1) & (left <= counts[choices])
+            empty = rank >= left
+            events = np.flatnonzero(last | empty)
+            stop = k
+            if len(events):
+                e = int(events[0])
+                stop = e + 1 if last[e] else e
             out = None
             if stop:
                 taken = choices[:stop]
                 used_counts = np.bincount(taken, minlength=n)
                 parts = [self.cursors[j].take(int(used_counts[j])) for j in range(n) if used_counts[j]]
-                table = concat(parts)
                 order = np.argsort(taken, kind="stable")
                 where = np.empty(stop, dtype=np.int64)
                 where[order] = np.arange(stop)
-                out = table.take(pa.array(where))
+                out = concat(parts).take(pa.array(where))
+            # choices used up (with drop-out, the skipped choices of exhausted inputs too)
+            if drop_out:
+                self.used += len(raw) if stop == k else int(valid[stop])
+            else:
                 self.used += stop
-            if stop < k:
-                j = int(choices[stop])
+            if len(events):
+                j = int(choices[events[0]])
                 self.exhausted[j] = True
-                if self.plan.stopping_strategy == "first_exhausted" or all(self.exhausted):
+                if strategy == "first_exhausted" or all(self.exhausted):
                     self.done = True
-                else:
+                elif not drop_out:
                     self.cursors[j] = self._cursor(j, None)
                     if self.cursors[j].fill(1) == 0:  # an empty input can never give its row
                         self.done = True

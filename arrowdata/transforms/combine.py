@@ -186,6 +186,12 @@ def concatenate_datasets(dsets: Sequence["Dataset"], info: "DatasetInfo | None" 
         >>> concatenate_datasets([a, b])["x"]  # doctest: +SKIP
         [0, 1, 2, 10, 11]
     """
+    from ..streaming.iterable import concatenate, is_stream_list
+
+    if is_stream_list(dsets, "dsets"):
+        if axis != 0:
+            raise InvalidArgumentError("axis", "streams are concatenated row-wise only (axis=0)")
+        return concatenate(list(dsets), info=info, split=split)
     dsets = _check_list(dsets, "dsets")
     if axis not in (0, 1):
         raise InvalidArgumentError("axis", f"must be 0 (rows) or 1 (columns), got {axis!r}")
@@ -278,6 +284,10 @@ def interleave_datasets(datasets: Sequence["Dataset"], probabilities: Sequence[f
         >>> interleave_datasets([a, b], stopping_strategy="all_exhausted")["x"]  # doctest: +SKIP
         [0, 10, 1, 11, 2, 10]
     """
+    from ..streaming.iterable import interleave, is_stream_list
+
+    if is_stream_list(datasets, "datasets"):
+        return interleave(list(datasets), probabilities, seed, stopping_strategy, info=info, split=split)
     datasets = _check_list(datasets, "datasets")
     if stopping_strategy not in STOPPING_STRATEGIES:
         raise InvalidArgumentError("stopping_strategy", f"must be one of {list(STOPPING_STRATEGIES)}, "
