@@ -141,3 +141,18 @@ def test_tokenizer_columns_widen_exactly_when_values_do_not_fit():
     # Arrow values and features= are left as given.
     given = Dataset.from_dict({"x": [1]}).map(lambda b: {"input_ids": pa.array([[1]])}, batched=True)
     assert given.data.schema.field("input_ids").type == pa.list_(pa.int64())
+
+
+def _relabel(row, i):
+    return {"label": 9 if i >= 450 else row["label"]}
+
+
+def test_worker_parts_that_disagree_on_a_kept_feature_are_not_mislabelled():
+    out = _labels(600).map(_relabel, with_indices=True, num_proc=2)
+    assert out.features["label"] == Value("int64") and out["label"][-1] == 9
+    kept = _labels(600).map(_relabel_fit, with_indices=True, num_proc=2)
+    assert isinstance(kept.features["label"], ClassLabel) and kept["label"] == [1 - i % 2 for i in range(600)]
+
+
+def _relabel_fit(row, i):
+    return {"label": 1 - row["label"]}

@@ -307,6 +307,7 @@ class TranslationVariableLanguages:
             return None
         if set(value) == {"language", "translation"}:
             return {"language": list(value["language"]), "translation": list(value["translation"])}
+        value = {lang: texts for lang, texts in value.items() if texts is not None}  # absent from this row
         unknown = sorted(set(value) - set(self.languages or value))
         if unknown:
             raise ValueError(f"languages {unknown} are not in this feature's languages {self.languages}")

@@ -31,7 +31,7 @@ from ..errors import ArrowDataError, check_columns
 from .batch_formats import check_batch_format
 from .cached_run import run_cached
 from .map_runner import MapSpec, run_filter, run_map
-from .outputs import OutputSink, TransformError
+from .outputs import OutputSink, TransformError, part_schema
 from .transform_key import transform_key
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -427,11 +427,8 @@ class MapOps:
 
 
 def _unify(tables: list[pa.Table]) -> list[pa.Table]:
-    schemas = [t.schema for t in tables]
-    if all(s.equals(schemas[0], check_metadata=False) for s in schemas):
-        return tables
-    wider = pa.unify_schemas(schemas, promote_options="permissive").with_metadata(schemas[0].metadata)
-    return [t.cast(wider) for t in tables]
+    wider = part_schema([t.schema for t in tables])
+    return tables if wider is None else [t.cast(wider) for t in tables]
 
 
 def _unify_files(paths: list[str]) -> list[str]:
@@ -439,14 +436,14 @@ def _unify_files(paths: list[str]) -> list[str]:
     from ..writer import ArrowWriter
 
     schemas = [pa.ipc.open_stream(pa.memory_map(p)).schema for p in paths]
-    if all(s.equals(schemas[0], check_metadata=False) for s in schemas):
-        return paths
     try:
-        wider = pa.unify_schemas(schemas, promote_options="permissive").with_metadata(schemas[0].metadata)
+        wider = part_schema(schemas)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
         raise TransformError(f"map: worker outputs have incompatible types ({e}); pass features= to fix them") from e
+    if wider is None:
+        return paths
     for path, schema in zip(paths, schemas):
-        if not schema.equals(wider, check_metadata=False):
+        if not schema.equals(wider, check_metadata=True):
             table = pa.ipc.open_stream(pa.memory_map(path)).read_all().cast(wider)
             with ArrowWriter(path, schema=wider) as w:
                 w.write(table)

@@ -15,6 +15,7 @@ Example:
 """
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -207,6 +208,27 @@ def append_arrow(inputs: pa.Table, output: Any) -> pa.Table | None:
     if len(set(names)) != len(names):
         return None  # duplicate input names: the general path reports them
     return pa.Table.from_arrays(inputs.columns + list(output.values()), names=names + list(output))
+
+
+def part_schema(schemas: list[pa.Schema]) -> pa.Schema | None:
+    """The one schema the outputs of several workers are stored under, or ``None`` when they agree.
+
+    Types are unified (a column all null in one part takes the others' type); a column's stored
+    feature is kept only when every part recorded the same one (a rewritten ``ClassLabel`` column
+    that fit in one worker's rows but not another's is then inferred, never mislabelled).
+    """
+    from ..features.serialization import SCHEMA_METADATA_KEY, features_json_from_metadata
+
+    stored = [features_json_from_metadata(s.metadata) or {} for s in schemas]
+    agreed = {k: v for k, v in stored[0].items() if all(other.get(k) == v for other in stored[1:])}
+    same_types = all(s.equals(schemas[0], check_metadata=False) for s in schemas)
+    if same_types and all(other == stored[0] for other in stored[1:]):
+        return None
+    unified = schemas[0] if same_types else pa.unify_schemas(schemas, promote_options="permissive")
+    metadata = dict(schemas[0].metadata or {})
+    if SCHEMA_METADATA_KEY in metadata:
+        metadata[SCHEMA_METADATA_KEY] = json.dumps({"info": {"features": agreed}}).encode()
+    return unified.with_metadata(metadata)
 
 
 #: Small output batches are gathered into record batches of about this size before writing: a
