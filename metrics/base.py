@@ -361,7 +361,7 @@ class Metric:
 def _differs(a: Any, b: Any) -> bool:
     try:
         return bool(a != b)
-    except Exception:  # numpy arrays and the like: compare by value
+    except (ValueError, TypeError, RuntimeError):  # arrays/tensors: no single truth value; compare by value
         return not np.array_equal(np.asarray(a), np.asarray(b))
 
 

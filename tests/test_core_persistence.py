@@ -310,3 +310,13 @@ def test_s3_save_and_load_through_s3fs(monkeypatch):
         fs.rm(bucket, recursive=True)
     finally:
         server.stop()
+
+
+def test_num_proc_map_after_the_mapped_folder_was_overwritten(tmp_path):
+    # Workers re-open a handle's files by path; when the folder was replaced under the handle, the
+    # files no longer hold its rows, and map_ops._files_match makes the workers get the handle's table.
+    Dataset.from_dict({"a": list(range(10))}).save_to_disk(tmp_path / "d")
+    ds = load_from_disk(tmp_path / "d")
+    Dataset.from_dict({"a": list(range(100, 105))}).save_to_disk(tmp_path / "d")
+    out = ds.map(lambda b: {"b": [x * 2 for x in b["a"]]}, batched=True, num_proc=2)
+    assert out["b"] == [x * 2 for x in range(10)]

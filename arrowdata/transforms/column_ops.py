@@ -27,25 +27,19 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def _features_of(ds: "Dataset") -> "Features":
-    from ..features import Features
-
-    feats = ds._info.features if ds._info is not None else None
-    if feats is None or list(feats) != ds._table.column_names:
-        return Features.from_arrow_schema(ds._table.schema)
-    return feats
+    return ds._info.features  # the handle's _init makes them describe exactly its table's columns
 
 
 def _with_table(ds: "Dataset", table: pa.Table, features: "Features", op: str, args: dict[str, Any],
                 fingerprint: str | None = None, **changes: Any) -> "Dataset":
     """``ds`` on a new table whose columns ``features`` describe (schema metadata and info updated)."""
     from ..features import Features, schema_metadata
-    from ..info import DatasetInfo
 
     features = Features(features)
     meta = {k: v for k, v in (table.schema.metadata or {}).items() if k != b"huggingface"}
     meta.update(schema_metadata(features))
     table = table.replace_schema_metadata(meta)
-    info = ds._info.copy() if ds._info is not None else DatasetInfo()
+    info = ds._info.copy()
     info.features = features
     # _replace keeps the files (pickling by path) when the new table is a column projection
     # of them (rename/remove/select, feature or metadata changes); a table with changed values

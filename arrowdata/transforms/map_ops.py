@@ -28,6 +28,8 @@ import pyarrow as pa
 from .. import cache as cache_mod
 from ..engines.base import plan as engine_plan
 from ..errors import ArrowDataError, check_columns
+from ..projection import Projection
+from ..table import open_arrow_files
 from .batch_formats import check_batch_format
 from .cached_run import run_cached
 from .map_runner import MapSpec, run_filter, run_map
@@ -87,13 +89,15 @@ def _source(ds: "Dataset"):
 
 
 def _files_match(data_files: list[str], projection: "ProjectionState | None", table: pa.Table) -> bool:
-    """Whether the files re-open (projected) as ``table`` (same columns, types and rows); opening is a
-    memory map. A safety net: handles keep ``_data_files`` only while this holds (DESIGN.md)."""
-    from ..projection import Projection
-    from ..table import open_arrow_files
+    """Whether the files re-open (projected) as ``table`` (same columns, types and rows).
 
+    Handles keep ``_data_files`` only while this holds (DESIGN.md), but the files can change under a
+    handle: ``save_to_disk`` over the folder it maps, a cleaned cache. Then the workers must get the
+    handle's own table (tests/test_core_persistence.py::test_num_proc_map_after_the_mapped_folder_was_overwritten).
+    Opening is a memory map and a structure check (``verify=False``), not a read of the data.
+    """
     try:
-        reopened = open_arrow_files(data_files)
+        reopened = open_arrow_files(data_files, verify=False)
         if projection is not None:
             reopened = Projection.from_state(projection).apply(reopened)
     except ArrowDataError:

@@ -129,7 +129,7 @@ def _single_threaded_libraries() -> None:
     if torch is not None:
         try:
             torch.set_num_threads(1)
-        except Exception:  # an exotic build: leave it as it is
+        except RuntimeError:  # torch refuses once its thread pool has run: leave it as it is
             pass
 
 

@@ -24,7 +24,8 @@ from .derive import new_fingerprint as derived_fingerprint  # methods take a `ne
 from .derive import physical_positions, with_positions
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..dataset import Dataset, DatasetDict
+    from ..dataset import Dataset
+    from ..dataset_dict import DatasetDict
 
 logger = logging.getLogger(__name__)
 
@@ -301,7 +302,7 @@ class RowOps:
         from .stratify import stratified_split
 
         check_columns(self._table.column_names, [column], "stratify_by_column")
-        feature = (self._info.features or {}).get(column) if self._info is not None else None
+        feature = self._info.features[column]
         if not isinstance(feature, ClassLabel):
             raise InvalidArgumentError("stratify_by_column", f"column {column!r} must be a ClassLabel column "
                                        f"(it is {feature!r}); use class_encode_column({column!r}) first")
@@ -335,11 +336,10 @@ class RowOps:
 
 
 def _dataset_dict(splits: dict[str, "Dataset"]) -> "DatasetDict":
-    # DatasetDict lives in the core package; imported here, lazily, to keep module import light.
-    try:
-        from ..dataset_dict import DatasetDict
-    except ImportError:  # pragma: no cover - layout fallback
-        from .. import DatasetDict
+    # The one upward import the HF API forces: train_test_split returns a DatasetDict, which holds
+    # Datasets, which inherit this mixin (DESIGN.md, "Layering").
+    from ..dataset_dict import DatasetDict
+
     return DatasetDict(splits)
 
 
