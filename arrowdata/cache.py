@@ -52,6 +52,7 @@ import pyarrow as pa
 from . import config, sizes
 from .cache_lock import lock_is_live, locks_dir, pid_alive
 from .errors import ArrowDataError, CorruptFileError, MetadataError, MissingFileError
+from .file_identity import sampled_digest
 from .metadata_files import confined_name, read_json_file
 from .writer import TMP_MARKER, temp_path_for
 
@@ -195,8 +196,9 @@ def lookup(fp: str, base: str | os.PathLike | None = None, *, touch: bool = True
     The usual hit reads the sidecar and stats the files, nothing more: every file must be a
     regular file of the recorded size whose identity (mtime, ctime, inode) is the one recorded
     at commit, i.e. nobody has written to it since. When an identity differs (the cache was
-    copied, or a file was modified in place) the files are validated in full (structure, every
-    offset, UTF-8, indices within range) before reuse; an entry that fails is removed with a
+    copied, or a file was modified in place) the files are checked in full before reuse: the
+    sampled digest recorded at commit (:mod:`arrowdata.file_identity`; the whole file up to 1 MiB),
+    then Arrow's full validation (structure, every offset, UTF-8) and indices within range; an entry that fails is removed with a
     warning and recomputed by the caller. ``touch`` marks the entry as used now, for
     ``clean --older-than`` and ``--max-size``.
     """
@@ -241,6 +243,11 @@ def _revalidate(entry: CacheEntry, side: Path, base: str | os.PathLike | None) -
 
     fp = entry.fingerprint
     try:
+        digests = entry.meta.get("digests")
+        if isinstance(digests, list) and len(digests) == len(entry.files):
+            for path, digest in zip(entry.files, digests):
+                if sampled_digest(path) != digest:
+                    raise CorruptFileError(f"{path}: its bytes changed since the entry was written")
         rows = 0
         for path in entry.files:
             table = open_arrow_file(str(path), verify=True)
@@ -296,7 +303,8 @@ def commit(fp: str, files: Iterable[str | os.PathLike], meta: dict[str, Any],
     stats = [os.stat(f) for f in files]
     body = {"version": SIDECAR_VERSION, "fingerprint": fp, "created": time.time(), **meta,
             "files": [f.name for f in files], "sizes": [st.st_size for st in stats],
-            "stats": [_identity(st) for st in stats]}
+            "stats": [_identity(st) for st in stats],
+            "digests": [sampled_digest(f, st.st_size) for f, st in zip(files, stats)]}
     _write_sidecar(side, body)
     return CacheEntry(fp, files, body)
 
