@@ -30,6 +30,9 @@ from pathlib import Path
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+# Ray starts its workers at niceness 15; the local pool's workers run at the driver's 0. On a
+# machine shared with other work that alone would decide the comparison, so both run at 0.
+os.environ.setdefault("RAY_worker_niceness", "0")
 
 import pyarrow as pa  # noqa: E402
 import pyarrow.compute as pc  # noqa: E402

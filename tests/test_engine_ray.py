@@ -11,6 +11,8 @@ import pytest
 
 ray = pytest.importorskip("ray")
 
+pytestmark = pytest.mark.xdist_group("ray")  # every test here in one xdist worker: one cluster per run
+
 import pyarrow.compute as pc  # noqa: E402
 
 import arrowdata  # noqa: E402
@@ -81,6 +83,8 @@ def test_the_function_runs_in_ray_worker_processes(cluster):
         return {"pid": [os.getpid()] * n, "in_task": [r.get_runtime_context().get_task_id() is not None] * n}
 
     out = _corpus(4000).map(where, batched=True, batch_size=500, engine="ray", num_proc=2)
+    in_memory = _corpus(4000).map(where, batched=True, batch_size=500, engine="ray", keep_in_memory=True)
+    assert in_memory._data_files == [] and os.getpid() not in set(in_memory["pid"]) and all(in_memory["in_task"])
     pids = set(out["pid"])
     assert os.getpid() not in pids and all(out["in_task"])
     for pid in pids:  # Ray worker processes, titled "ray::..." by Ray

@@ -34,8 +34,6 @@ import traceback
 import uuid
 from typing import TYPE_CHECKING, Any, Callable
 
-import numpy as np
-
 from .base import EngineError
 from .shared_storage import SHARED_ENV, unshared
 
@@ -96,33 +94,14 @@ def _opened_job(job_id: str, boxed_ref: list) -> tuple[Any, Any, Any]:
 
 def run_chunk(job_id: str, boxed_ref: list, rank: int, start: int, stop: int, path: str | None) -> tuple:
     """One Ray task: ``("done", output, num_rows, pid)`` or ``("error", type name, message, traceback)``."""
-    from ..transforms.map_runner import run_filter, run_map
-    from ..transforms.outputs import OutputSink
     from ..transforms.parallel import _single_threaded_libraries
+    from ..transforms.parallel import run_chunk as run_one
 
     _single_threaded_libraries()
     try:
         job, table, indices = _opened_job(job_id, boxed_ref)
-        if job.kind == "filter":
-            kept = run_filter(table, indices, start, stop, job.spec, rank, None)
-            return "done", kept.astype(np.uint64).tobytes(), None, os.getpid()
-        sink = OutputSink(path)
-        try:
-            returned = run_map(table, indices, start, stop, job.spec, sink, rank, None)
-            out = sink.finish() if returned else None
-        except BaseException:
-            sink.abort()
-            raise
-        if out is not None and not isinstance(out, (str, os.PathLike)):  # keep_in_memory: Arrow IPC bytes
-            import pyarrow as pa
-
-            stream = pa.BufferOutputStream()
-            with pa.ipc.new_stream(stream, out.schema) as w:
-                w.write_table(out)
-            out = stream.getvalue().to_pybytes()
-        elif out is not None:
-            out = str(out)
-        return "done", out, sink.num_rows, os.getpid()
+        out, num_rows = run_one(job, table, indices, start, stop, path, rank, None)
+        return "done", out, num_rows, os.getpid()
     except Exception as e:
         return "error", type(e).__name__, str(e), traceback.format_exc()
 

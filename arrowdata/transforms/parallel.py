@@ -133,6 +133,31 @@ def _single_threaded_libraries() -> None:
             pass
 
 
+def run_chunk(job: Job, table: pa.Table, indices: pa.Array | None, start: int, stop: int, path: str | None,
+              rank: int, progress: Callable[[int], None] | None) -> tuple[Any, int | None]:
+    """One chunk of ``job`` in a worker (of any engine), as sent back to the driver: ``filter``: the kept
+    positions as uint64 bytes; ``map``: the path written, the Arrow IPC bytes of an in-memory result
+    (``path=None``), or ``None`` when the function returned nothing; and the number of rows."""
+    if job.kind == "filter":
+        kept = run_filter(table, indices, start, stop, job.spec, rank, progress)
+        return kept.astype(np.uint64).tobytes(), None
+    sink = OutputSink(path)
+    try:
+        returned = run_map(table, indices, start, stop, job.spec, sink, rank, progress)
+        out = sink.finish() if returned else None
+    except BaseException:
+        sink.abort()
+        raise
+    if isinstance(out, pa.Table):  # keep_in_memory: ship the Arrow bytes back
+        stream = pa.BufferOutputStream()
+        with pa.ipc.new_stream(stream, out.schema) as w:
+            w.write_table(out)
+        out = stream.getvalue().to_pybytes()
+    elif out is not None:
+        out = str(out)
+    return out, sink.num_rows
+
+
 def _worker(rank: int, job: Job, tasks: Any, results: Any) -> None:
     _single_threaded_libraries()
     _die_with_parent()
@@ -148,26 +173,9 @@ def _worker(rank: int, job: Job, tasks: Any, results: Any) -> None:
         chunk, start, stop = task
         try:
             progress = lambda n: results.put(("progress", n))  # noqa: E731 - tiny callback
-            if job.kind == "filter":
-                kept = run_filter(table, indices, start, stop, job.spec, rank, progress)
-                results.put(("done", chunk, kept.astype(np.uint64).tobytes(), None))
-                continue
             path = job.part_paths[chunk] if job.part_paths is not None else None
-            sink = OutputSink(path)
-            try:
-                returned = run_map(table, indices, start, stop, job.spec, sink, rank, progress)
-                out = sink.finish() if returned else None
-            except BaseException:
-                sink.abort()
-                raise
-            if isinstance(out, pa.Table):  # keep_in_memory: ship the Arrow bytes back
-                stream = pa.BufferOutputStream()
-                with pa.ipc.new_stream(stream, out.schema) as w:
-                    w.write_table(out)
-                out = stream.getvalue().to_pybytes()
-            elif out is not None:
-                out = str(out)
-            results.put(("done", chunk, out, sink.num_rows))
+            out, num_rows = run_chunk(job, table, indices, start, stop, path, rank, progress)
+            results.put(("done", chunk, out, num_rows))
         except BaseException:
             results.put(("error", chunk, f"rows {start}..{stop - 1}:\n{traceback.format_exc()}"))
             return
