@@ -153,7 +153,8 @@ class NumpyLoader:
     """Iterate a dataset as padded numpy batches (dicts of arrays), ready for ``jax.device_put``.
 
     Args:
-        dataset: an arrowdata ``Dataset`` or a ``pa.Table``.
+        dataset: an arrowdata ``Dataset`` or a ``pa.Table``; an ``arrowdata.streaming.IterableDataset``
+            gets a :class:`~loaders.iterable_source.IterableLoader` instead (same arguments).
         batch_size: rows per batch (per rank); with ``block_size``, packed blocks per batch.
         columns: columns to output (None: every numeric column).
         shuffle, seed: shuffle each epoch with a generator seeded by ``(seed, epoch)``.
@@ -182,6 +183,15 @@ class NumpyLoader:
         >>> len(loader), sorted(len(b["input_ids"]) for b in loader)
         (2, [1, 2])
     """
+
+    def __new__(cls, dataset: Any = None, *args: Any, **kwargs: Any) -> Any:
+        # A stream (arrowdata.streaming.IterableDataset) has no positions to plan: its loader reads windows.
+        if dataset is not None and type(dataset).__name__ == "IterableDataset":
+            from .iterable_source import is_stream, loader_for
+
+            if is_stream(dataset):
+                return loader_for(cls, dataset, *args, **kwargs)
+        return super().__new__(cls)
 
     def __init__(self, dataset: Any, batch_size: int = 32, columns: Sequence[str] | None = None,
                  shuffle: bool = False, seed: int = 0, drop_last: bool = False, *,

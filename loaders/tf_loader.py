@@ -262,6 +262,16 @@ def to_tf_dataset(dataset: Any, columns: str | Sequence[str] | None = None,
         >>> to_tf_dataset(pa.table({"input_ids": [[1, 2]]}), batch_size=1).element_spec["input_ids"].shape
         TensorShape([None, None])
     """
+    from .iterable_source import is_stream, stream_tf_dataset
+
+    if is_stream(dataset):  # an arrowdata.streaming.IterableDataset: batches come from a generator
+        return stream_tf_dataset(dataset, columns, label_cols, batch_size, shuffle, seed, drop_remainder,
+                                 collate_fn=collate_fn, pad_token_id=pad_token_id, pad_values=pad_values,
+                                 max_length=max_length, pad_to_multiple_of=pad_to_multiple_of, padding=padding,
+                                 padding_side=padding_side, truncation_side=truncation_side, dtypes=dtypes,
+                                 rename=rename, return_attention_mask=return_attention_mask,
+                                 group_by_length=group_by_length, mega_batch_mult=mega_batch_mult,
+                                 length_column=length_column, rank=rank, world_size=world_size)
     import tensorflow as tf
 
     labels = _as_list(label_cols)
