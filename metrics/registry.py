@@ -68,6 +68,7 @@ BUILTIN_METRICS: dict[str, str] = {
     "google_bleu": "metrics.text.gleu",
     "nist_mt": "metrics.text.nist",
     "xnli": "metrics.classification.xnli",
+    "bertscore": "metrics.text.bertscore",
 }
 
 _REGISTRY: dict[str, type] = {}
