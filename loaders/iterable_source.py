@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
@@ -53,23 +54,25 @@ class _Carry:
         self.starts = starts if starts is not None else np.zeros(0, dtype=np.int64)
 
 
+@dataclass
 class StreamBatcher:
     """Cuts a stream into collated batches, window by window (framework-free)."""
 
-    def __init__(self, dataset: Any, *, batch_size: int, collate_fn: Callable[[pa.Table], Mapping[str, Any]],
-                 drop_last: bool, group_by_length: bool, mega_batch_mult: int, length_column: str,
-                 block_size: int | None, return_cu_seqlens: bool, seed: int) -> None:
-        self.dataset = dataset
-        self.batch_size = batch_size
-        self.collate_fn = collate_fn
-        self.drop_last = drop_last
-        self.group_by_length = group_by_length
-        self.length_column = length_column
-        self.block_size = block_size
-        self.return_cu_seqlens = return_cu_seqlens
-        self.seed = seed
-        mult = mega_batch_mult if (group_by_length or block_size) else DEFAULT_WINDOW_BATCHES
-        self.window_rows = batch_size * max(1, mult)
+    dataset: Any
+    batch_size: int
+    collate_fn: Callable[[pa.Table], Mapping[str, Any]]
+    drop_last: bool = False
+    group_by_length: bool = False
+    mega_batch_mult: int = 50
+    length_column: str = "input_ids"
+    block_size: int | None = None
+    return_cu_seqlens: bool = False
+    seed: int = 0
+
+    @property
+    def window_rows(self) -> int:
+        mult = self.mega_batch_mult if (self.group_by_length or self.block_size) else DEFAULT_WINDOW_BATCHES
+        return self.batch_size * max(1, mult)
 
     def _columns(self, table: pa.Table) -> pa.Table:
         if isinstance(self.collate_fn, PaddingCollator):
@@ -169,14 +172,10 @@ class IterableLoader:
 
     def __init__(self, dataset: Any, batch_size: int = 32, columns: Sequence[str] | None = None,
                  shuffle: bool = False, seed: int = 0, drop_last: bool = False, *,
-                 collate_fn: Callable[[pa.Table], Mapping[str, Any]] | None = None, pad_token_id: int | None = None,
-                 pad_values: Mapping[str, Any] | None = None, max_length: int | None = None,
-                 pad_to_multiple_of: int | None = None, padding: str = "longest", padding_side: str = "right",
-                 truncation_side: str = "right", dtypes: Mapping[str, Any] | None = None,
-                 rename: Mapping[str, str] | None = None, return_attention_mask: bool = True,
-                 group_by_length: bool = False, mega_batch_mult: int = 50, length_column: str = "input_ids",
-                 block_size: int | None = None, return_cu_seqlens: bool = False, read_ahead: int | None = None,
-                 rank: int | None = None, world_size: int | None = None, shuffle_buffer: int = 10_000) -> None:
+                 collate_fn: Callable[[pa.Table], Mapping[str, Any]] | None = None, group_by_length: bool = False,
+                 mega_batch_mult: int = 50, length_column: str = "input_ids", block_size: int | None = None,
+                 return_cu_seqlens: bool = False, read_ahead: int | None = None, rank: int | None = None,
+                 world_size: int | None = None, shuffle_buffer: int = 10_000, **padding: Any) -> None:
         from arrowdata.distributed import split_dataset_by_node
 
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
@@ -191,15 +190,10 @@ class IterableLoader:
         if shuffle:
             ds = ds.shuffle(seed=seed, buffer_size=shuffle_buffer)
         if collate_fn is None:
-            collate_fn = PaddingCollator(columns=columns, pad_token_id=pad_token_id, pad_values=pad_values or {},
-                                         max_length=max_length, pad_to_multiple_of=pad_to_multiple_of,
-                                         padding=padding, padding_side=padding_side,
-                                         truncation_side=truncation_side, dtypes=dtypes or {}, rename=rename,
-                                         return_attention_mask=return_attention_mask)
-        self.batcher = StreamBatcher(ds, batch_size=batch_size, collate_fn=collate_fn, drop_last=drop_last,
-                                     group_by_length=group_by_length, mega_batch_mult=mega_batch_mult,
-                                     length_column=length_column, block_size=block_size,
-                                     return_cu_seqlens=return_cu_seqlens, seed=seed)
+            # the padding options (pad_token_id, max_length, padding_side, rename...) as NumpyLoader takes them
+            collate_fn = PaddingCollator(columns=columns, **{k: v for k, v in padding.items() if v is not None})
+        self.batcher = StreamBatcher(ds, batch_size, collate_fn, drop_last, group_by_length, mega_batch_mult,
+                                     length_column, block_size, return_cu_seqlens, seed)
         self._settings = {"batch_size": batch_size, "seed": seed, "shuffle": shuffle, "drop_last": drop_last,
                           "group_by_length": group_by_length, "rank": rank, "world_size": world_size,
                           "block_size": block_size}
@@ -284,13 +278,9 @@ class TorchIterableLoader(IterableLoader):
 
     @staticmethod
     def _resolve_world(rank: int | None, world_size: int | None) -> tuple[int, int]:
-        from .torch_loader import distributed_world
+        from .torch_loader import TorchLoader
 
-        dist = distributed_world()
-        if dist is not None:
-            rank = dist[0] if rank is None else rank
-            world_size = dist[1] if world_size is None else world_size
-        return (0 if rank is None else rank), (1 if world_size is None else world_size)
+        return TorchLoader._resolve_world(rank, world_size)  # torch.distributed's when initialised
 
     def state_dict(self) -> dict[str, Any]:
         if self.num_workers:
