@@ -28,32 +28,27 @@ import pyarrow as pa
 
 from . import construct
 from .content_hash import table_fingerprint
-from .errors import ArrowDataError, check_columns
 from .errors import ColumnNotFoundError as MissingColumnError  # noqa: F401  (the name this module gave it)
 from .exports import ExportOps
 from .exporters import FrameworkExportOps
-from .features import Features
 from .formatting import Format, format_table
 from .formatting.base import canonical_format_name
-from .gather import iter_take, take
 from .info import DatasetInfo
 from .persistence import PersistenceOps
-from .projection import Projection, ProjectionState, derive
+from .projection import Projection, ProjectionState
+from .table import normalize_table, open_arrow_files
 from .lifecycle import LifecycleOps
 from .transforms import ColumnOps, MapOps, RowOps
 from .transforms.group_ops import GroupOps
 
 # Formats whose batch is a dict of indexable columns, so rows can be cut from a converted batch.
 _DICT_ROW_FORMATS = (None, "numpy", "torch", "tensorflow", "jax")
-_FIELDS = ("table", "indices", "format", "fingerprint", "info", "split", "data_files", "projection")
 
 
 def _reopen(data_files: list[str], indices: np.ndarray | None, fmt: Format, fingerprint: str,
             info: dict, split: str | None, projection: ProjectionState | None = None) -> "Dataset":
     """Unpickling target: re-open the memory map (and re-apply the column projection)
     instead of carrying the data."""
-    from .table import open_arrow_files
-
     table = open_arrow_files(data_files)
     proj = None if projection is None else Projection.from_state(projection)
     return Dataset._from_parts(proj.apply(table) if proj is not None else table, fingerprint=fingerprint,
@@ -86,89 +81,10 @@ class Dataset(MapOps, RowOps, ColumnOps, GroupOps, ExportOps, FrameworkExportOps
                  indices: pa.Array | None = None, fingerprint: str | None = None) -> None:
         if not isinstance(table, pa.Table):
             raise TypeError(f"Dataset(table=...) takes a pyarrow.Table, got {type(table).__name__}")
-        from .table import normalize_table
-
         table = normalize_table(table)
         self._init(table, fingerprint or table_fingerprint(table), indices, info, split, Format(), [], None)
 
-    def _init(self, table: pa.Table, fingerprint: str, indices: pa.Array | None, info: DatasetInfo | None,
-              split: str | None, fmt: Format | None, data_files: list[str] | None,
-              projection: Projection | None) -> None:
-        if indices is not None:
-            if isinstance(indices, pa.ChunkedArray):
-                indices = indices.combine_chunks()
-            elif not isinstance(indices, pa.Array):
-                indices = pa.array(np.asarray(indices, dtype=np.uint64))
-            if indices.type != pa.uint64():
-                indices = indices.cast(pa.uint64())
-        info = info.copy() if info is not None else DatasetInfo()
-        if not _features_fit(info.features, table.schema):
-            info.features = _features_for(table, info.features)
-        self._table = table
-        self._indices = indices
-        self._format = fmt or Format()
-        self._fingerprint = fingerprint
-        self._info = info
-        self._split = split
-        self._data_files = list(data_files or [])
-        # None: ``_table`` is the files' table as opened; else how ``_table`` derives from it.
-        self._projection = projection if self._data_files else None
-
-    @classmethod
-    def _from_parts(cls, table: pa.Table, *, fingerprint: str, indices: pa.Array | None = None,
-                    info: DatasetInfo | None = None, split: str | None = None, format: Format | None = None,
-                    data_files: list[str] | None = None, projection: Projection | None = None) -> "Dataset":
-        """Internal constructor used by every part of arrowdata (see DESIGN.md).
-
-        ``table`` must be the table ``data_files`` open to, or ``projection`` applied to it.
-        """
-        self = cls.__new__(cls)
-        self._init(table, fingerprint, indices, info, split, format, data_files, projection)
-        return self
-
-    def _replace(self, **changes: Any) -> "Dataset":
-        """A copy with some of the state replaced (keys with or without the leading underscore).
-
-        A new ``table`` without new ``data_files`` keeps the files when it is a column
-        projection of this table (renamed, removed, reordered columns, features or metadata
-        changed, values untouched: see :mod:`arrowdata.projection`), so the result still
-        pickles by path; any other table is in memory (``data_files`` becomes ``[]``). New
-        ``data_files`` without a ``projection`` means the table is exactly those files.
-        """
-        state = {name: getattr(self, "_" + name) for name in _FIELDS}
-        given = set()
-        for key, value in changes.items():
-            name = key.lstrip("_")
-            if name not in state:
-                raise TypeError(f"_replace: unknown field {key!r}; fields are {list(_FIELDS)}")
-            state[name] = value
-            given.add(name)
-        if "data_files" in given:
-            state["projection"] = changes.get("projection", changes.get("_projection"))
-        elif "table" in given and "projection" not in given and state["table"] is not self._table:
-            derived = self._derive_projection(state["table"])
-            state["data_files"], state["projection"] = (self._data_files, derived[1]) if derived[0] else ([], None)
-        return type(self)._from_parts(state["table"], fingerprint=state["fingerprint"], indices=state["indices"],
-                                      info=state["info"], split=state["split"], format=state["format"],
-                                      data_files=state["data_files"], projection=state["projection"])
-
-    def _derive_projection(self, table: pa.Table) -> tuple[bool, Projection | None]:
-        """Whether ``table`` (derived from this one) is still a projection of this dataset's files."""
-        if not self._data_files:
-            return False, None
-        return derive([(self._table, self._projection)], table)
-
     # ------------------------------------------------------------------ attributes
-    @property
-    def data(self) -> pa.Table:
-        """The underlying Arrow table (indices NOT applied)."""
-        return self._table
-
-    @property
-    def features(self) -> Features:
-        """Column types. Example: ``ds.features["label"].names``."""
-        return self._info.features
-
     @property
     def info(self) -> DatasetInfo:
         return self._info
@@ -204,18 +120,6 @@ class Dataset(MapOps, RowOps, ColumnOps, GroupOps, ExportOps, FrameworkExportOps
         return [{"filename": f} for f in self._data_files]
 
     @property
-    def column_names(self) -> list[str]:
-        return self._table.column_names
-
-    @property
-    def num_columns(self) -> int:
-        return self._table.num_columns
-
-    @property
-    def num_rows(self) -> int:
-        return len(self._indices) if self._indices is not None else self._table.num_rows
-
-    @property
     def shape(self) -> tuple[int, int]:
         return (self.num_rows, self.num_columns)
 
@@ -228,61 +132,12 @@ class Dataset(MapOps, RowOps, ColumnOps, GroupOps, ExportOps, FrameworkExportOps
                 "columns": list(f.columns) if f.columns is not None else self.column_names,
                 "output_all_columns": f.output_all_columns}
 
-    def __len__(self) -> int:
-        return self.num_rows
-
     def __repr__(self) -> str:
         return f"Dataset({{\n    features: {self.column_names},\n    num_rows: {self.num_rows}\n}})"
 
     # ------------------------------------------------------------------ reads
-    def _indices_np(self) -> np.ndarray | None:
-        return None if self._indices is None else np.asarray(self._indices)
-
-    def _physical(self, positions: np.ndarray) -> np.ndarray:
-        idx = self._indices_np()
-        return positions if idx is None else idx[positions]
-
-    def _take(self, positions: np.ndarray, columns: Sequence[str] | None = None) -> pa.Table:
-        """Logical rows ``positions`` (non-negative, in range) as a table, gathered block-wise."""
-        positions = np.asarray(positions, dtype=np.int64)
-        return take(self._table, self._physical(positions), columns)
-
-    def _rows(self, start: int, stop: int, columns: Sequence[str] | None = None) -> pa.Table:
-        """Logical rows ``start:stop``: a zero-copy slice when there are no indices."""
-        if self._indices is None:
-            table = self._table.slice(start, max(0, stop - start))
-            return table.select(list(columns)) if columns is not None else table
-        return self._take(np.arange(start, stop, dtype=np.int64), columns)
-
-    def iter_arrow(self, batch_size: int, drop_last_batch: bool = False,
-                   columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
-        """Arrow tables of ``batch_size`` logical rows, in order.
-
-        Example:
-            >>> ds = Dataset.from_dict({"a": [1, 2, 3]})
-            >>> [t.num_rows for t in ds.iter_arrow(2)]
-            [2, 1]
-        """
-        _check_batch_size(batch_size)
-        if columns is not None:
-            self._check_columns(columns, "columns")
-        n = self.num_rows
-        if self._indices is None:
-            table = self._table.select(list(columns)) if columns is not None else self._table
-            for start in range(0, n, batch_size):
-                stop = min(start + batch_size, n)
-                if drop_last_batch and stop - start < batch_size:
-                    return
-                yield table.slice(start, stop - start)
-        else:
-            yield from iter_take(self._table, self._indices_np(), batch_size, columns=columns,
-                                 drop_last_batch=drop_last_batch)
-
     def _format_table(self, table: pa.Table, kind: str) -> Any:
         return format_table(table, kind, self._format, self.features)
-
-    def _check_columns(self, columns: Sequence[str], argument: str | None = None) -> None:
-        check_columns(self._table.column_names, list(columns), argument)
 
     def _normalize_index(self, i: int) -> int:
         n = self.num_rows
@@ -478,31 +333,3 @@ def _rebuild_in_memory(table: pa.Table, indices: pa.Array | None, fmt: Format, f
                        split: str | None) -> Dataset:
     return Dataset._from_parts(table, fingerprint=fingerprint, indices=indices, info=DatasetInfo.from_dict(info),
                                split=split, format=fmt)
-
-
-def _check_batch_size(batch_size: int) -> None:
-    if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size < 1:
-        raise ArrowDataError(f"batch_size must be a positive integer, got {batch_size!r}")
-
-
-def _features_fit(features: Features | None, schema: pa.Schema) -> bool:
-    """Whether ``features`` describe exactly the columns of ``schema`` (names, order and types)."""
-    from .features.inference import matches_arrow_type
-
-    if features is None or list(features) != schema.names:
-        return False
-    return all(matches_arrow_type(features[f.name], f.type) for f in schema)
-
-
-def _features_for(table: pa.Table, stored: Features | None) -> Features:
-    """Features of ``table``: the stored ones where they still fit a column, else inferred."""
-    from .features.inference import fill_opaque, matches_arrow_type
-
-    inferred = Features.from_arrow_schema(table.schema)
-    if stored:
-        for name in inferred:
-            if name in stored:
-                candidate = fill_opaque(stored[name], table.schema.field(name).type)
-                if matches_arrow_type(candidate, table.schema.field(name).type):
-                    inferred[name] = candidate
-    return inferred

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
+from .dataset_core import DatasetCore
 from .errors import ArrowDataError
 
 logger = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def _load_entry_point(name: str) -> None:
                                        f"install {hint}") from e
 
 
-class FrameworkExportOps:
+class FrameworkExportOps(DatasetCore):
     """Dataset methods that hand the data to a training framework through an exporter."""
 
     def to_tf_dataset(self, batch_size: int | None = None, columns: str | list[str] | None = None,

@@ -25,6 +25,7 @@ from typing import IO, Any, Iterator
 
 import pyarrow as pa
 
+from .dataset_core import DatasetCore
 from .errors import ArrowDataError
 from .filesystems import is_local, url_to_fs
 from .writer import temp_path_for
@@ -99,7 +100,7 @@ def _json_lines(table: pa.Table, ensure_ascii: bool) -> bytes:
     return ("\n".join(rows) + "\n").encode("utf-8") if rows else b""
 
 
-class ExportOps:
+class ExportOps(DatasetCore):
     """Mixin of :class:`arrowdata.Dataset`: to_parquet, to_json, to_csv, to_pandas, to_polars, to_dict, to_list."""
 
     def _logical_table(self) -> pa.Table:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .dataset_core import DatasetCore
 from .errors import ArrowDataError
 
 
@@ -28,7 +29,7 @@ def _hub_error(method: str, instead: str) -> HubNotSupportedError:
     return HubNotSupportedError(f"{method}: arrowdata does not talk to the Hugging Face Hub; {instead}")
 
 
-class LifecycleOps:
+class LifecycleOps(DatasetCore):
     """Mixin of :class:`arrowdata.Dataset`: the context manager and the Hub stubs."""
 
     def __enter__(self) -> Any:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from .dataset_core import DatasetCore
 from .errors import ArrowDataError, MissingFileError
 from .features import schema_metadata
 from .folder_format import (DEFAULT_MAX_SHARD_SIZE, DICT_JSON, INFO_JSON, STATE_JSON,  # noqa: F401  (re-exported)
@@ -47,7 +48,7 @@ logger = logging.getLogger(__name__)
 WRITE_BATCH_ROWS = 1000
 
 
-def _num_shards(ds: Any, max_shard_size: int | str | None, num_shards: int | None) -> int:
+def _num_shards(ds: DatasetCore, max_shard_size: int | str | None, num_shards: int | None) -> int:
     n = ds.num_rows
     if num_shards is not None:
         if not isinstance(num_shards, int) or num_shards < 1:
@@ -62,7 +63,7 @@ def _num_shards(ds: Any, max_shard_size: int | str | None, num_shards: int | Non
     return max(1, min(n, math.ceil(total / limit))) if n else 1
 
 
-def write_dataset_folder(ds: Any, folder: str, max_shard_size: int | str | None = None,
+def write_dataset_folder(ds: DatasetCore, folder: str, max_shard_size: int | str | None = None,
                          num_shards: int | None = None) -> None:
     """Write ``ds`` (indices applied) as a save_to_disk folder at the local path ``folder``."""
     from tqdm.auto import tqdm  # tqdm.auto probes for a notebook on import: only when saving
@@ -92,7 +93,7 @@ def write_dataset_folder(ds: Any, folder: str, max_shard_size: int | str | None 
     write_folder_state(folder, files, fingerprint=ds._fingerprint, split=ds._split, info=ds._info, format=ds._format)
 
 
-class PersistenceOps:
+class PersistenceOps(DatasetCore):
     """Mixin of :class:`arrowdata.Dataset`: save_to_disk and load_from_disk."""
 
     def save_to_disk(self, dataset_path: str | os.PathLike, max_shard_size: int | str | None = None,

@@ -17,9 +17,9 @@ import pyarrow.compute as pc
 import pyarrow.types as pat
 import xxhash
 
+from ..dataset_core import DatasetCore
 from ..errors import CastError
-from .derive import (InvalidArgumentError, as_name_list, check_columns, logical_len, new_fingerprint,
-                     physical_positions)
+from .derive import InvalidArgumentError, as_name_list, check_columns, new_fingerprint
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..dataset import Dataset
@@ -84,7 +84,7 @@ def _flatten_features(features: Mapping[str, Any], max_depth: int) -> tuple[dict
     return out, changed
 
 
-class ColumnOps:
+class ColumnOps(DatasetCore):
     """Mixin of :class:`arrowdata.Dataset`: rename/remove/select/add columns, cast, flatten,
     unique, class_encode_column, align_labels_with_mapping."""
 
@@ -184,7 +184,7 @@ class ColumnOps:
                 array = pa.array(values)
             except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
                 raise InvalidArgumentError("column", f"values for column {name!r} have no common type: {e}") from e
-        n = logical_len(self)
+        n = self.num_rows
         if len(array) != n:
             raise InvalidArgumentError("column", f"has {len(array)} values but the dataset has {n} rows")
         base = self.flatten_indices() if self._indices is not None else self
@@ -318,7 +318,7 @@ class ColumnOps:
         from .. import gather
 
         check_columns(self._table.column_names, [column], argument)
-        positions = physical_positions(self)
+        positions = self._indices_np()
         if positions is None:
             return self._table.column(column)
         return gather.take(self._table, positions, columns=[column]).column(0)

@@ -24,7 +24,7 @@ import pyarrow as pa
 from ..errors import SchemaMismatchError
 from ..fingerprint import derive_fingerprint
 from ..projection import derive
-from .derive import InvalidArgumentError, logical_len, physical_positions, with_positions
+from .derive import InvalidArgumentError, with_positions
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..dataset import Dataset
@@ -109,7 +109,7 @@ def _concat_rows(dsets: list["Dataset"], info: "DatasetInfo | None", split: str 
         offset = 0
         parts = []
         for d, t in zip(dsets, tables):
-            pos = physical_positions(d)
+            pos = d._indices_np()
             parts.append((np.arange(t.num_rows, dtype=np.int64) if pos is None else pos) + offset)
             offset += t.num_rows
         indices = pa.array(np.concatenate(parts).astype(np.uint64), pa.uint64())
@@ -292,7 +292,7 @@ def interleave_datasets(datasets: Sequence["Dataset"], probabilities: Sequence[f
     if stopping_strategy not in STOPPING_STRATEGIES:
         raise InvalidArgumentError("stopping_strategy", f"must be one of {list(STOPPING_STRATEGIES)}, "
                                                         f"got {stopping_strategy!r}")
-    lengths = [logical_len(d) for d in datasets]
+    lengths = [d.num_rows for d in datasets]
     if probabilities is None:
         positions = _cycle_positions(lengths, stopping_strategy)
         args: dict[str, Any] = {"probabilities": None}

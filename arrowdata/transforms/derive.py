@@ -35,18 +35,6 @@ def digest(positions: np.ndarray) -> str:
     return xxhash.xxh3_128_hexdigest(np.ascontiguousarray(positions, dtype=np.int64).tobytes())
 
 
-def logical_len(ds: "Dataset") -> int:
-    """Number of logical rows of ``ds`` (its indices' length when it has indices)."""
-    return len(ds._indices) if ds._indices is not None else ds._table.num_rows
-
-
-def physical_positions(ds: "Dataset") -> np.ndarray | None:
-    """``ds``'s indices as int64 numpy, or ``None`` when rows are the table in order."""
-    if ds._indices is None:
-        return None
-    return ds._indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-
-
 def new_fingerprint(ds: "Dataset", op: str, args: dict[str, Any], given: str | None = None) -> str:
     """The fingerprint of ``op(ds, **args)``, or ``given`` when the user fixed it."""
     if given is not None:
@@ -63,7 +51,7 @@ def with_positions(ds: "Dataset", positions: np.ndarray, op: str, args: dict[str
     The new indices are composed with any existing ones; rows that come out as the whole
     table in order drop the indices altogether, so later reads are plain slices.
     """
-    current = physical_positions(ds)
+    current = ds._indices_np()
     physical = positions if current is None else current[positions]
     n = ds._table.num_rows
     if len(physical) == n and (n == 0 or (physical[0] == 0 and physical[-1] == n - 1

@@ -25,7 +25,6 @@ import pyarrow as pa
 from .. import gather
 from ..config import is_caching_enabled
 from ..writer import ArrowWriter
-from .derive import physical_positions
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..dataset import Dataset
@@ -65,7 +64,7 @@ def materialize(ds: "Dataset", fingerprint: str, *, keep_in_memory: bool = False
     from ..cache_lock import KeyLock
     from ..errors import CorruptFileError
 
-    positions = physical_positions(ds)
+    positions = ds._indices_np()
     if positions is None:
         positions = np.arange(ds._table.num_rows, dtype=np.int64)
     if keep_in_memory:

@@ -20,7 +20,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .derive import InvalidArgumentError, as_name_list, check_columns, logical_len, physical_positions
+from ..dataset_core import DatasetCore
+from .derive import InvalidArgumentError, as_name_list, check_columns
 from .derive import new_fingerprint as derived_fingerprint
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -51,7 +52,7 @@ def _run_starts(table: pa.Table, columns: list[str]) -> np.ndarray:
     return np.flatnonzero(change)
 
 
-class GroupOps:
+class GroupOps(DatasetCore):
     """Mixin of :class:`arrowdata.Dataset`: batch, repeat."""
 
     def batch(self, batch_size: int | None = None, by_column: str | list[str] | None = None,
@@ -76,7 +77,7 @@ class GroupOps:
 
         if batch_size is None and by_column is None:
             raise InvalidArgumentError("batch_size", "give batch_size or by_column")
-        table = self._rows(0, logical_len(self))
+        table = self._rows(0, self.num_rows)
         n = table.num_rows
         if by_column is not None:
             columns = as_name_list(by_column, "by_column")
@@ -116,7 +117,7 @@ class GroupOps:
                                                     "(or use to_iterable_dataset().repeat(None))")
         if not isinstance(num_times, (int, np.integer)) or isinstance(num_times, bool) or num_times < 0:
             raise InvalidArgumentError("num_times", f"must be a non-negative integer, got {num_times!r}")
-        current = physical_positions(self)
+        current = self._indices_np()
         base = np.arange(self._table.num_rows, dtype=np.int64) if current is None else current
         if int(num_times) == 1:
             return self

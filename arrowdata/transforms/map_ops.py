@@ -26,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from .. import cache as cache_mod
+from ..dataset_core import DatasetCore
 from ..engines.base import plan as engine_plan
 from ..errors import ArrowDataError, check_columns
 from ..projection import Projection
@@ -106,7 +107,7 @@ def _files_match(data_files: list[str], projection: "ProjectionState | None", ta
         table.schema.remove_metadata())
 
 
-class MapOps:
+class MapOps(DatasetCore):
     """Mixin of :class:`arrowdata.Dataset`: map, filter, cleanup_cache_files."""
 
     # ------------------------------------------------------------------ map

@@ -19,9 +19,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import gather
-from .derive import InvalidArgumentError, as_name_list, check_columns, digest, logical_len
+from ..dataset_core import DatasetCore
+from .derive import InvalidArgumentError, as_name_list, check_columns, digest
 from .derive import new_fingerprint as derived_fingerprint  # methods take a `new_fingerprint` argument
-from .derive import physical_positions, with_positions
+from .derive import with_positions
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..dataset import Dataset
@@ -76,7 +77,7 @@ def _split_sizes(n: int, test_size: float | int | None, train_size: float | int 
     return int(n_train), int(n_test)
 
 
-class RowOps:
+class RowOps(DatasetCore):
     """Mixin of :class:`arrowdata.Dataset`: select, shuffle, sort, train_test_split, shard, skip,
     take, flatten_indices."""
 
@@ -99,7 +100,7 @@ class RowOps:
             [30, 10]
         """
         if isinstance(indices, range):
-            n = logical_len(self)
+            n = self.num_rows
             start, stop, step = indices.start, indices.stop, indices.step
             if step == 1 and 0 <= start <= n and 0 <= stop <= n:
                 args = {"range": [start, stop]}
@@ -107,7 +108,7 @@ class RowOps:
                                       new_fingerprint)
         elif not isinstance(indices, (np.ndarray, pa.Array, pa.ChunkedArray, list, tuple)):
             indices = list(indices)
-        positions = gather.as_positions(indices, logical_len(self), argument="indices")
+        positions = gather.as_positions(indices, self.num_rows, argument="indices")
         return with_positions(self, positions, "select", {"indices": digest(positions)}, new_fingerprint)
 
     def skip(self, n: int) -> "Dataset":
@@ -118,7 +119,7 @@ class RowOps:
             [20, 30]
         """
         n = _as_count(n, "n")
-        total = logical_len(self)
+        total = self.num_rows
         start = min(n, total)
         return with_positions(self, np.arange(start, total, dtype=np.int64), "skip", {"n": start})
 
@@ -130,7 +131,7 @@ class RowOps:
             [10, 20]
         """
         n = _as_count(n, "n")
-        stop = min(n, logical_len(self))
+        stop = min(n, self.num_rows)
         return with_positions(self, np.arange(stop, dtype=np.int64), "take", {"n": stop})
 
     def shard(self, num_shards: int, index: int, contiguous: bool = True, keep_in_memory: bool = False,
@@ -148,7 +149,7 @@ class RowOps:
             raise InvalidArgumentError("num_shards", f"must be a positive integer, got {num_shards!r}")
         if isinstance(index, bool) or not isinstance(index, numbers.Integral) or not 0 <= index < num_shards:
             raise InvalidArgumentError("index", f"must be an integer in 0..{num_shards - 1}, got {index!r}")
-        n = logical_len(self)
+        n = self.num_rows
         if contiguous:
             per, extra = divmod(n, num_shards)
             start = per * index + min(index, extra)
@@ -188,7 +189,7 @@ class RowOps:
                 raise InvalidArgumentError("seed", f"must be a non-negative integer, got {seed!r}")
             generator = np.random.default_rng(int(seed))
             args = {"seed": int(seed)}
-        permutation = generator.permutation(logical_len(self)).astype(np.int64, copy=False)
+        permutation = generator.permutation(self.num_rows).astype(np.int64, copy=False)
         return with_positions(self, permutation, "shuffle", args, new_fingerprint)
 
     def sort(self, column_names: str | Sequence[str], reverse: bool | Sequence[bool] = False,
@@ -222,7 +223,7 @@ class RowOps:
         if null_placement not in _NULL_PLACEMENT:
             raise InvalidArgumentError("null_placement", f"must be 'at_end' or 'at_start', got {null_placement!r}")
         placement = _NULL_PLACEMENT[null_placement]
-        positions = physical_positions(self)
+        positions = self._indices_np()
         keys = (self._table.select(names) if positions is None
                 else gather.take(self._table, positions, columns=names))
         # Keys are renamed k0, k1... so a column listed twice still gets its own sort key.
@@ -265,7 +266,7 @@ class RowOps:
             >>> len(splits["train"]), len(splits["test"])  # doctest: +SKIP
             (2, 1)
         """
-        n = logical_len(self)
+        n = self.num_rows
         if n == 0:
             raise InvalidArgumentError("test_size", "cannot split an empty dataset: it has no rows for either side")
         n_train, n_test = _split_sizes(n, test_size, train_size)
@@ -306,7 +307,7 @@ class RowOps:
         if not isinstance(feature, ClassLabel):
             raise InvalidArgumentError("stratify_by_column", f"column {column!r} must be a ClassLabel column "
                                        f"(it is {feature!r}); use class_encode_column({column!r}) first")
-        positions = physical_positions(self)
+        positions = self._indices_np()
         labels = (self._table.column(column) if positions is None
                   else gather.take(self._table, positions, columns=[column]).column(0))
         return stratified_split(labels.to_numpy(), n_train, n_test, generator)
