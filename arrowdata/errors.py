@@ -189,5 +189,9 @@ class StreamReadError(ArrowDataError, OSError):
         super().__init__(f"{path}, row offset {row}: {cause}")
 
 
-class RemoteTimeoutError(ArrowDataError, TimeoutError):
+class RemoteStorageError(ArrowDataError, OSError):
+    """Remote storage failed for good (not found, access denied, retries used up); names the URL."""
+
+
+class RemoteTimeoutError(RemoteStorageError, TimeoutError):
     """A remote read gave no answer in time (a dead connection); names the URL."""

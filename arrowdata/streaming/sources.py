@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 import pyarrow as pa
 
-from ..errors import ArrowDataError, StreamReadError
+from ..errors import ArrowDataError, RemoteStorageError, StreamReadError
 from .plan import Context, Plan, Runner, shard_indices
 
 logger = logging.getLogger(__name__)
@@ -198,6 +198,9 @@ class SourceRunner(Runner):
                 batch = next(self._reader, None)
             except StreamReadError:
                 raise
+            except RemoteStorageError as e:  # names the URL already; keep its class (TimeoutError...)
+                self._reader = None
+                raise type(e)(f"{e} (at row offset {self.row} of that file)") from e
             except (ArrowDataError, pa.ArrowException, OSError, UnicodeDecodeError, EOFError) as e:
                 self._reader = None
                 raise StreamReadError(shard.name, self.row, e) from e
