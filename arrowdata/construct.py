@@ -25,7 +25,9 @@ from .content_hash import table_fingerprint
 from .errors import ArrowDataError, SchemaMismatchError
 from .features import Features, cast_table, schema_metadata
 from .features.cast import _needs_walk
-from .features.types import arrow_type_of
+from .features.compact import compact_token_column
+from .features.json_values import encode_values, has_json
+from .features.types import Json, arrow_type_of
 from .fingerprint import function_components, hash_object, random_fingerprint
 from .info import DatasetInfo
 from .io import get_builder, resolve_data_files
@@ -86,8 +88,13 @@ def _direct_type(feature: Any) -> pa.DataType | None:
         return None
 
 
-def table_from_dict(mapping: Mapping[str, Any], features: Features | None = None) -> pa.Table:
+def table_from_dict(mapping: Mapping[str, Any], features: Features | None = None,
+                    on_mixed_types: str | None = None) -> pa.Table:
     """An Arrow table from ``{column: values}``, cast to ``features`` when given.
+
+    ``Json`` features get their values encoded first; with ``on_mixed_types="use_json"`` a column whose
+    values mix types becomes a ``Json`` column. Tokenizer columns (``input_ids``, masks) without a
+    feature get HF's small integer types (:mod:`arrowdata.features.compact`).
 
     Example:
         >>> table_from_dict({"a": [1, 2]}).num_rows
@@ -100,10 +107,24 @@ def table_from_dict(mapping: Mapping[str, Any], features: Features | None = None
         unknown = set(mapping) - set(features)
         if unknown:
             raise ArrowDataError(f"columns {sorted(unknown)} are not in features {list(features)}")
-    arrays, names = [], []
+    if on_mixed_types not in (None, "use_json"):
+        raise ArrowDataError(f"on_mixed_types must be None or 'use_json', got {on_mixed_types!r}")
+    arrays, names, as_json = [], [], []
     for name, values in mapping.items():
-        target = _direct_type(features[name]) if features is not None else None
-        arrays.append(_column_to_arrow(name, values, target))
+        feature = features[name] if features is not None else None
+        if feature is not None and has_json(feature) and not isinstance(values, (pa.Array, pa.ChunkedArray)):
+            values = encode_values(values, feature)
+        target = _direct_type(feature) if feature is not None else None
+        try:
+            column = _column_to_arrow(name, values, target)
+        except ArrowDataError:
+            if on_mixed_types != "use_json" or feature is not None:
+                raise
+            column = pa.array(encode_values(values, Json()), pa.string())
+            as_json.append(str(name))
+        if feature is None and not isinstance(values, (pa.Array, pa.ChunkedArray)):
+            column = compact_token_column(str(name), column)
+        arrays.append(column)
         names.append(str(name))
     lengths = {n: len(a) for n, a in zip(names, arrays)}
     if len(set(lengths.values())) > 1:
@@ -115,7 +136,9 @@ def table_from_dict(mapping: Mapping[str, Any], features: Features | None = None
             table = table.append_column(c, pa.nulls(table.num_rows, _direct_type(features[c]) or pa.null()))
         table = cast_table(table.select(list(features)), features)
     else:
-        table = table.replace_schema_metadata(schema_metadata(Features.from_arrow_schema(table.schema)))
+        inferred = Features.from_arrow_schema(table.schema)
+        inferred.update({name: Json() for name in as_json})
+        table = table.replace_schema_metadata(schema_metadata(inferred))
     return table
 
 
@@ -127,13 +150,14 @@ def _make(cls: type, table: pa.Table, info: DatasetInfo | None, split: str | Non
 
 
 def from_dict(cls: type, mapping: Mapping[str, Any], features: Features | None = None,
-              info: DatasetInfo | None = None, split: str | None = None) -> Any:
+              info: DatasetInfo | None = None, split: str | None = None, on_mixed_types: str | None = None) -> Any:
     """A dataset from ``{column: list of values}`` (lists, NumPy arrays, Arrow arrays).
 
     Args:
         mapping: column name → values; n-D NumPy arrays become nested lists.
         features: column types; values are cast (ClassLabel columns accept label names).
         info: description, citation...; split: split name.
+        on_mixed_types: ``"use_json"`` stores a column whose values mix types as ``Json`` (as HF 5).
 
     Example:
         >>> from arrowdata import Dataset
@@ -142,11 +166,11 @@ def from_dict(cls: type, mapping: Mapping[str, Any], features: Features | None =
     """
     if features is None and info is not None and info.features is not None:
         features = info.features
-    return _make(cls, table_from_dict(mapping, features), info, split)
+    return _make(cls, table_from_dict(mapping, features, on_mixed_types), info, split)
 
 
 def from_list(cls: type, rows: Sequence[Mapping[str, Any]], features: Features | None = None,
-              info: DatasetInfo | None = None, split: str | None = None) -> Any:
+              info: DatasetInfo | None = None, split: str | None = None, on_mixed_types: str | None = None) -> Any:
     """A dataset from a list of row dicts; a key missing in a row is a null.
 
     Example:
@@ -154,7 +178,8 @@ def from_list(cls: type, rows: Sequence[Mapping[str, Any]], features: Features |
         >>> Dataset.from_list([{"a": 1}, {"a": 2, "b": "x"}])[0]
         {'a': 1, 'b': None}
     """
-    return from_dict(cls, _rows_to_columns(rows, list(features) if features else None), features, info, split)
+    return from_dict(cls, _rows_to_columns(rows, list(features) if features else None), features, info, split,
+                     on_mixed_types)
 
 
 def _rows_to_columns(rows: Iterable[Mapping[str, Any]], names: list[str] | None = None) -> dict[str, list]:

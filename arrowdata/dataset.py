@@ -37,6 +37,7 @@ from .info import DatasetInfo
 from .persistence import PersistenceOps
 from .projection import Projection, ProjectionState
 from .table import normalize_table, open_arrow_files
+from .features.json_values import decode_rows, json_features
 from .lifecycle import LifecycleOps
 from .transforms import ColumnOps, MapOps, RowOps
 from .transforms.group_ops import GroupOps
@@ -201,7 +202,7 @@ class Dataset(MapOps, RowOps, ColumnOps, GroupOps, ExportOps, FrameworkExportOps
         fmt = self._format
         for table in self.iter_arrow(1000):
             if fmt.is_default:
-                yield from table.to_pylist()
+                yield from decode_rows(table.to_pylist(), json_features(self.features))
             elif fmt.transform is None and fmt.type in _DICT_ROW_FORMATS:
                 # Convert a whole batch once, then index it: the same values as ds[i], far fewer calls.
                 batch = self._format_table(table, "batch")

@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from .dataset_core import DatasetCore
 from .errors import ArrowDataError
+from .features.json_values import decode_columns, decode_rows, decode_values, json_features
 from .filesystems import is_local, url_to_fs
 from .writer import temp_path_for
 
@@ -100,6 +101,15 @@ def _json_lines(table: pa.Table, ensure_ascii: bool) -> bytes:
     return ("\n".join(rows) + "\n").encode("utf-8") if rows else b""
 
 
+
+def _decoded_pandas(table: Any, features: Any) -> Any:
+    """``table.to_pandas()`` with ``Json`` columns as Python objects (HF does the same)."""
+    df = table.to_pandas()
+    for name, feature in json_features(features).items():
+        if name in df.columns:
+            df[name] = decode_values(table.column(name).to_pylist(), feature)
+    return df
+
 class ExportOps(DatasetCore):
     """Mixin of :class:`arrowdata.Dataset`: to_parquet, to_json, to_csv, to_pandas, to_polars, to_dict, to_list."""
 
@@ -141,8 +151,8 @@ class ExportOps(DatasetCore):
             [1, 2]
         """
         if batched:
-            return (t.to_pandas() for t in self.iter_arrow(batch_size or DEFAULT_BATCH_SIZE))
-        return self._logical_table().to_pandas()
+            return (_decoded_pandas(t, self.features) for t in self.iter_arrow(batch_size or DEFAULT_BATCH_SIZE))
+        return _decoded_pandas(self._logical_table(), self.features)
 
     def to_polars(self, batch_size: int | None = None, batched: bool = False, **kwargs: Any) -> Any:
         """A polars DataFrame (or an iterator of them with ``batched=True``).
@@ -166,9 +176,10 @@ class ExportOps(DatasetCore):
             >>> Dataset.from_dict({"a": [1, 2]}).to_dict()
             {'a': [1, 2]}
         """
+        found = json_features(self.features)
         if batched:
-            return (t.to_pydict() for t in self.iter_arrow(batch_size or DEFAULT_BATCH_SIZE))
-        return self._logical_table().to_pydict()
+            return (decode_columns(t.to_pydict(), found) for t in self.iter_arrow(batch_size or DEFAULT_BATCH_SIZE))
+        return decode_columns(self._logical_table().to_pydict(), found)
 
     def to_list(self) -> list[dict[str, Any]]:
         """Rows as a list of dicts.
@@ -178,7 +189,7 @@ class ExportOps(DatasetCore):
             >>> Dataset.from_dict({"a": [1, 2]}).to_list()
             [{'a': 1}, {'a': 2}]
         """
-        return self._logical_table().to_pylist()
+        return decode_rows(self._logical_table().to_pylist(), json_features(self.features))
 
     def to_parquet(self, path_or_buf: str | os.PathLike | IO, batch_size: int | None = None,
                    storage_options: dict | None = None, **parquet_writer_kwargs: Any) -> int:

@@ -51,8 +51,42 @@ def test_json_feature_encodes_any_value_and_survives_save(tmp_path):
     ds.save_to_disk(str(tmp_path))
     back = arrowdata.load_from_disk(str(tmp_path))
     assert back.features["j"] == Json()
-    assert [Json().decode_example(v) for v in back["j"]] == [{"a": 1}, None, [1, "x"]]
+    assert back["j"] == [r["j"] for r in back.to_list()] and back[0]["j"] == {"a": 1}  # read back as Python values
+    assert back["j"] == [{"a": 1}, None, [1, "x"]] and list(back)[2] == {"j": [1, "x"]}
+    assert back.data.column("j").to_pylist() == ['{"a": 1}', None, '[1, "x"]']  # stored as JSON text
+    assert back.to_pandas()["j"].tolist() == [{"a": 1}, None, [1, "x"]]
     assert Json().encode_example("not json") == '"not json"'
+
+
+def test_json_values_of_any_shape_like_hf():
+    data = {"col": [{"a": {"b": {"c": 1}}, "d": [2, {"e": 3}]}, {"z": "q"}]}
+    ours = Dataset.from_dict(data, features=Features({"col": Json()}))
+    theirs = hf.Dataset.from_dict(data, features=hf.Features({"col": hf.Json()}))
+    assert ours.to_list() == theirs.to_list() and ours.to_dict() == theirs.to_dict()
+    nested = {"a": [[{"b": 0}, {"c": 0}]]}
+    ours = Dataset.from_dict(nested, features=Features({"a": arrowdata.List(Json())}))
+    assert ours[0] == {"a": nested["a"][0]} and ours.features.to_dict() == hf.Features({"a": hf.List(hf.Json())}).to_dict()
+
+    def tag(row):  # changes the decoded dicts in place and returns the row, as HF's docs show
+        for item in row["a"]:
+            item["d"] = "foo"
+        return row
+
+    assert ours.map(tag)[0] == {"a": [{"b": 0, "d": "foo"}, {"c": 0, "d": "foo"}]}
+
+
+def test_on_mixed_types_use_json_like_hf():
+    mixed = {"mixed_type": [-1, 1, "foo"], "mix_struct_and_non_struct": [{"a": 0}, [0]],
+             "mixed_dict_keys": [{"a": 0}, {"b": 0}, {"c": 0}], "mixed_dict_keys2": [[{"a": 0}, {"b": 0}], [{"c": 0}]]}
+    base = Dataset.from_dict({"x": [1, 2]})
+    out = base.map(lambda r: mixed, on_mixed_types="use_json", remove_columns=["x"])
+    assert out[0] == mixed == out[1] and isinstance(out.features["mixed_type"], Json)
+    assert out.map(lambda r: {"n": len(r["mixed_type"])})["n"] == [3, 3]  # the function sees Python values
+    with pytest.raises(ValueError, match="mixed_type"):
+        base.map(lambda r: {"mixed_type": mixed["mixed_type"]}, on_mixed_types=None)
+    built = Dataset.from_dict({"m": [1, "x", {"k": [1]}]}, on_mixed_types="use_json")
+    assert built["m"] == [1, "x", {"k": [1]}] and isinstance(built.features["m"], Json)
+    assert Dataset.from_list([{"m": 1}, {"m": "x"}], on_mixed_types="use_json")["m"] == [1, "x"]
 
 
 def test_retain_feature_rules():

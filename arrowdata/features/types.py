@@ -14,6 +14,7 @@ Example:
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Iterable
 
@@ -340,8 +341,6 @@ class Json:
         return pa.string()  # HF writes Arrow's json extension type, whose storage is this
 
     def encode_example(self, value: Any) -> str | None:
-        import json
-
         if value is None:
             return None
         if isinstance(value, str):
@@ -353,8 +352,6 @@ class Json:
         return json.dumps(value)
 
     def decode_example(self, value: str | None) -> Any:
-        import json
-
         return None if value is None else json.loads(value)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from ..features.json_values import decode_columns, decode_rows, decode_values, json_features
 from .base import Formatter
 
 
@@ -18,10 +19,15 @@ class PythonFormatter(Formatter):
     """The default format."""
 
     def format_row(self, table: pa.Table) -> dict[str, Any]:
-        return {name: col[0].as_py() for name, col in zip(table.column_names, table.columns)}
+        row = {name: col[0].as_py() for name, col in zip(table.column_names, table.columns)}
+        found = json_features(self.features)
+        return decode_rows([row], found)[0] if found else row
 
     def format_batch(self, table: pa.Table) -> dict[str, list]:
-        return table.to_pydict()
+        found = json_features(self.features)
+        return decode_columns(table.to_pydict(), found) if found else table.to_pydict()
 
     def format_column(self, table: pa.Table) -> list:
-        return table.column(0).to_pylist()
+        values = table.column(0).to_pylist()
+        feature = json_features(self.features).get(table.column_names[0])
+        return values if feature is None else decode_values(values, feature)

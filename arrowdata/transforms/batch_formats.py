@@ -27,6 +27,7 @@ from typing import Any, Iterator
 
 import pyarrow as pa
 
+from ..features.json_values import decode_values, json_features_of_schema
 from ..formatting import get_formatter
 from ..formatting.base import canonical_format_name
 
@@ -40,6 +41,13 @@ def _formatter(name: str):
 def check_batch_format(batch_format: str) -> str:
     """The canonical name of ``batch_format``; an unknown one raises ``UnknownNameError`` listing the known ones."""
     return canonical_format_name(batch_format) or "python"
+
+
+def python_column(table: pa.Table, name: str) -> list:
+    """Column ``name`` of ``table`` as Python values (``Json`` columns parsed, as HF hands them to functions)."""
+    values = table.column(name).to_pylist()
+    feature = json_features_of_schema(table.schema).get(name)
+    return values if feature is None else decode_values(values, feature)
 
 
 class _LazyColumns(MutableMapping):
@@ -61,7 +69,7 @@ class _LazyColumns(MutableMapping):
         if col is None:
             if key not in self._table.column_names:
                 raise KeyError(key)
-            col = self._decoded[key] = self._table.column(key).to_pylist()
+            col = self._decoded[key] = python_column(self._table, key)
         return col
 
     def __setitem__(self, key: str, value: Any) -> None:
@@ -164,7 +172,7 @@ class _RowSource:
         if col is None:
             if key not in self.table.column_names:
                 raise KeyError(key)
-            col = self.decoded[key] = self.table.column(key).to_pylist()
+            col = self.decoded[key] = python_column(self.table, key)
         return col
 
 
@@ -218,13 +226,14 @@ class LazyRow(dict):
         return repr(dict(self.items()))
 
     def written(self) -> dict[str, Any]:
-        """What the function set: new keys, and columns given a different object than they had."""
+        """What the function set: new keys, columns given a different object than they had, and
+        containers (lists, dicts), which the function may have changed in place."""
         src = self._src
         i = src.position(self)
         out = {}
         for key, value in dict.items(self):
             col = src.decoded.get(key)
-            if col is None or col[i] is not value:
+            if col is None or col[i] is not value or isinstance(value, (list, dict)):
                 out[key] = value
         return out
 
@@ -239,6 +248,8 @@ def format_batch(table: pa.Table, batch_format: str, input_columns: list[str] | 
         table = table.select(input_columns)
     if name == "python" and input_columns is None:
         return LazyBatch(table, {})
+    if name == "python":
+        return tuple(python_column(table, c) for c in input_columns)
     formatted = _formatter(name).format_batch(table)
     if input_columns is None:
         return formatted
@@ -306,6 +317,6 @@ def format_rows(table: pa.Table, input_columns: list[str] | None = None, hot: se
     ``release_rows(rows)`` (or ``batches.release(rows)``) when the function is done with them.
     """
     if input_columns is not None:
-        values = [table.column(n).to_pylist() for n in input_columns]
+        values = [python_column(table, n) for n in input_columns]
         return list(zip(*values)) if values else [() for _ in range(table.num_rows)]
     return (batches if batches is not None else RowBatches(hot)).rows(table)

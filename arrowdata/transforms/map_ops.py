@@ -118,7 +118,8 @@ class MapOps(DatasetCore):
             features: Any = None, fn_kwargs: dict | None = None, num_proc: int | None = None,
             desc: str | None = None, batch_format: str = "python", cache_key: str | None = None,
             explain: bool = False, writer_batch_size: int | None = 1000, engine: str | None = None,
-            try_original_type: bool = True, on_mixed_types: str | None = None, new_fingerprint: str | None = None,
+            try_original_type: bool = True, on_mixed_types: str | None = "use_json",
+            new_fingerprint: str | None = None,
             disable_nullable: bool = False, suffix_template: str | None = None) -> "Dataset":
         """Apply ``function`` to every row (or batch) and return a new dataset, cached by fingerprint.
 
@@ -151,8 +152,9 @@ class MapOps(DatasetCore):
             writer_batch_size: rows per record batch written (row-wise maps); not part of the key.
             try_original_type: a returned column that exists in the input keeps its feature (a
                 ``ClassLabel`` stays one, int32 stays int32) while its values fit; ``False`` infers every type.
-            on_mixed_types: accepted for HF scripts (``None`` or ``"use_json"``); a column whose values mix
-                types raises a ``TransformError`` naming it (pass ``features=`` with a ``Json`` feature).
+            on_mixed_types: ``"use_json"`` (the default, as in HF 5) stores a returned column whose values
+                mix types (``[1, "a"]``, dicts with different keys...) as ``Json``; ``None`` raises a
+                ``TransformError`` naming the column instead.
             new_fingerprint: HF's name for ``cache_key``. ``disable_nullable`` and ``suffix_template``
                 are accepted for HF scripts and change nothing.
 
@@ -201,7 +203,8 @@ class MapOps(DatasetCore):
                        batched=batched, batch_size=batch_size or len(self), drop_last_batch=drop_last_batch,
                        remove_columns=remove, features=features, fn_kwargs=dict(fn_kwargs or {}),
                        batch_format=check_batch_format(batch_format), writer_batch_size=writer_batch_size or 1000,
-                       parent_features=self._info.features, try_original_type=bool(try_original_type))
+                       parent_features=self._info.features, try_original_type=bool(try_original_type),
+                       on_mixed_types=on_mixed_types)
         workers = engine_plan(engine, num_proc, len(self))
         if keep_in_memory:  # nothing is written, so nothing is looked up either
             return self._map_compute(spec, key, None, workers, desc, True)

@@ -28,6 +28,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..features import Features, arrow_type_of, cast_table, schema_metadata
+from ..features.json_values import json_features
+from ..features.retain import retain_feature
+from ..features.serialization import SCHEMA_METADATA_KEY, features_json_from_metadata
+from ..features.types import Json
 from ..gather import take
 from .async_calls import AsyncCalls, batch_window, is_async
 from .batch_formats import LazyRow, RowBatches, format_batch, format_rows
@@ -57,6 +62,7 @@ class MapSpec:
     expression: Any = None  # a pyarrow.compute.Expression, for filter
     parent_features: Any = None  # the input's Features: kept for columns passed through unchanged
     try_original_type: bool = True  # a returned column keeps its input feature while its values fit
+    on_mixed_types: str | None = "use_json"  # HF's default: a column mixing types is stored as Json
 
 
 def read_range(table: pa.Table, indices: pa.Array | None, start: int, stop: int) -> pa.Table:
@@ -94,8 +100,6 @@ def _batch_indices(offset: int, n: int, batch_format: str) -> Any:
 def _output_types(spec: MapSpec) -> dict[str, pa.DataType] | None:
     if spec.features is None:
         return None
-    from ..features import arrow_type_of
-
     return {k: arrow_type_of(v) for k, v in spec.features.items()}
 
 
@@ -115,19 +119,18 @@ def _finish_batch(spec: MapSpec, batch: pa.Table, out: Any, sink: OutputSink, wh
         if merged is not None:
             returned.update(out)
         else:
-            table = to_table(out, where, types)
+            mixed = sink.json_columns if spec.on_mixed_types == "use_json" else None
+            table = to_table(out, where, types, json=_json_targets(spec, sink), mixed_as_json=mixed)
             if table is not None and types is None and spec.try_original_type and spec.parent_features:
                 table = _retain_features(table, spec.parent_features, sink)
             merged = merge(batch, table, spec.remove_columns, where)
             if table is not None:
                 returned.update(table.schema.names)
     if spec.features is not None:
-        from ..features import cast_table
-
         merged = cast_table(merged, spec.features)
     elif sink.schema is None:
         merged = _with_features_metadata(merged, spec.parent_features, returned - (sink.kept_columns or set()),
-                                         stored=whole)
+                                         stored=whole, json_columns=sink.json_columns)
     sink.write(merged, where)
     return True
 
@@ -138,8 +141,6 @@ def _retain_features(table: pa.Table, parent_features: Any, sink: OutputSink) ->
     The first batch decides which columns keep theirs; a later batch whose values no longer fit
     drops that feature from the output's metadata (its column then has the inferred type).
     """
-    from ..features.retain import retain_feature
-
     candidates = parent_features if sink.kept_columns is None else sink.kept_columns
     names = table.schema.names
     if not any(n in candidates for n in names):
@@ -166,23 +167,31 @@ def _retain_features(table: pa.Table, parent_features: Any, sink: OutputSink) ->
 
 def _metadata_without(metadata: dict | None, columns: set[str]) -> dict[bytes, bytes]:
     """Stored features metadata with ``columns`` left out (they are then inferred from their Arrow type)."""
-    from ..features.serialization import SCHEMA_METADATA_KEY, features_json_from_metadata
-
     stored = features_json_from_metadata(metadata) or {}
     kept = {k: v for k, v in stored.items() if k not in columns}
     return {SCHEMA_METADATA_KEY: json.dumps({"info": {"features": kept}}).encode()}
 
 
+def _json_targets(spec: MapSpec, sink: OutputSink) -> dict[str, Any]:
+    """Returned columns to JSON-encode: ``Json`` in ``features=``, else in the kept input features, plus
+    the columns earlier batches had to store as JSON (mixed types)."""
+    if spec.features is not None:
+        return json_features(spec.features)
+    found = dict(json_features(spec.parent_features)) if spec.try_original_type else {}
+    found.update({name: Json() for name in sink.json_columns})
+    return found
+
+
 def _with_features_metadata(table: pa.Table, parent_features: Any, returned: set[str],
-                            stored: bool = False) -> pa.Table:
+                            stored: bool = False, json_columns: set[str] = frozenset()) -> pa.Table:
     """Record features in the schema: the parent's for columns passed through or kept, inferred for the
     others (``stored``: the features the returned table itself records, where they fit its types)."""
-    from ..features import Features, schema_metadata
-
     features = Features.from_arrow_schema(table.schema if stored else table.schema.remove_metadata())
     for name in features:
         if parent_features is not None and name not in returned and name in parent_features:
             features[name] = parent_features[name]
+        elif name in json_columns:
+            features[name] = Json()
     return table.replace_schema_metadata(schema_metadata(features))
 
 
@@ -351,7 +360,11 @@ def _row_tables(outs: list, offset: int) -> pa.Table:
         if not is_table_output(out):
             raise TransformError(f"map at row {offset + i}: the function returned a {type(out).__name__} for this "
                                  "row but a table for others; return the same kind every time")
-        tables.append(to_table(out, f"map at row {offset + i}").replace_schema_metadata(None))
+        table = to_table(out, f"map at row {offset + i}")
+        if table.num_rows != 1:
+            raise TransformError(f"map at row {offset + i}: a row-wise function returned a table of "
+                                 f"{table.num_rows} rows; return one row per call, or use batched=True")
+        tables.append(table.replace_schema_metadata(None))
     try:
         return pa.concat_tables(tables, promote_options="permissive")
     except (pa.ArrowInvalid, pa.ArrowTypeError) as e:

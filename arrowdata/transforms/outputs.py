@@ -26,6 +26,9 @@ import pyarrow as pa
 
 from ..errors import TransformError
 from ..features.compact import compact_token_column
+from ..features.json_values import encode_values
+from ..features.serialization import SCHEMA_METADATA_KEY, features_json_from_metadata
+from ..features.types import Json
 from ..writer import ArrowWriter
 
 logger = logging.getLogger(__name__)
@@ -113,12 +116,61 @@ def _values_to_arrow(values: Any, type_: pa.DataType | None) -> pa.Array:
     return pa.array([_plain(v) for v in values], type=type_)
 
 
+def _has_struct(arrow_type: pa.DataType) -> bool:
+    if pa.types.is_struct(arrow_type):
+        return True
+    return hasattr(arrow_type, "value_type") and _has_struct(arrow_type.value_type)
+
+
+def _mixed_keys(values: Any) -> bool:
+    """Whether the dicts of a column (its values, or the items of its list values) differ in keys:
+    Arrow would fill the missing keys with nulls, HF's ``use_json`` keeps each dict as it was."""
+    if not isinstance(values, (list, tuple)):
+        return False
+    keys = None
+    stack = list(values)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, Mapping):
+            these = set(item)
+            if keys is None:
+                keys = these
+            elif these != keys:
+                return True
+    return False
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Mapping):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "__array__") and not isinstance(value, (str, bytes)):
+        return _as_ndarray(value).tolist()
+    return value
+
+
+def _plain_list(values: Any) -> list:
+    """A returned column as a list of plain Python values (for JSON encoding)."""
+    if hasattr(values, "__array__") and not isinstance(values, (list, tuple)):
+        return _as_ndarray(values).tolist()
+    return [_jsonable(v) for v in values]
+
+
 def to_table(output: Any, where: str, types: dict[str, pa.DataType] | None = None,
-             compact: bool = True) -> pa.Table | None:
+             compact: bool = True, json: dict[str, Any] | None = None,
+             mixed_as_json: set[str] | None = None) -> pa.Table | None:
     """The function's return value as a ``pyarrow.Table`` (``None`` stays ``None``).
 
     With ``compact``, tokenizer columns built from Python/NumPy values get small integer types
     (:func:`arrowdata.features.compact.compact_token_column`), as HF ``datasets`` stores them.
+    Columns named in ``json`` (name → feature holding ``Json``) are JSON-encoded first; with
+    ``mixed_as_json`` (a set), a column whose values mix types is stored as JSON text and its
+    name added to the set (HF's ``on_mixed_types="use_json"``).
     """
     if output is None:
         return None
@@ -138,9 +190,22 @@ def to_table(output: Any, where: str, types: dict[str, pa.DataType] | None = Non
     if isinstance(output, dict) or hasattr(output, "keys") and hasattr(output, "__getitem__"):
         types = types or {}
         columns = {}
+        json = json or {}
         for k in output.keys():
             name, values = str(k), output[k]
-            column = to_arrow_column(values, name, types.get(name))
+            if name in json and not isinstance(values, (pa.Array, pa.ChunkedArray)):
+                values = encode_values(_plain_list(values), json[name])
+            try:
+                column = to_arrow_column(values, name, types.get(name))
+                mixed = mixed_as_json is not None and name not in types and _has_struct(column.type) and \
+                    _mixed_keys(values)
+            except TransformError:
+                if mixed_as_json is None or name in types:
+                    raise
+                mixed = True
+            if mixed:
+                column = pa.array(encode_values(_plain_list(values), Json()), pa.string())
+                mixed_as_json.add(name)
             if compact and name not in types and not isinstance(values, (pa.Array, pa.ChunkedArray)):
                 column = compact_token_column(name, column)
             columns[name] = column
@@ -217,8 +282,6 @@ def part_schema(schemas: list[pa.Schema]) -> pa.Schema | None:
     feature is kept only when every part recorded the same one (a rewritten ``ClassLabel`` column
     that fit in one worker's rows but not another's is then inferred, never mislabelled).
     """
-    from ..features.serialization import SCHEMA_METADATA_KEY, features_json_from_metadata
-
     stored = [features_json_from_metadata(s.metadata) or {} for s in schemas]
     agreed = {k: v for k, v in stored[0].items() if all(other.get(k) == v for other in stored[1:])}
     same_types = all(s.equals(schemas[0], check_metadata=False) for s in schemas)
@@ -256,6 +319,8 @@ class OutputSink:
         self.returned_columns: set[str] = set()
         #: Returned columns that kept their input feature (``try_original_type``); ``None`` before the first batch.
         self.kept_columns: set[str] | None = None
+        #: Returned columns stored as JSON text because their values mix types (``on_mixed_types="use_json"``).
+        self.json_columns: set[str] = set()
         self._writer: ArrowWriter | None = None
         self._tables: list[pa.Table] = []
         self._pending: list[pa.Table] = []
