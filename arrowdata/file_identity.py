@@ -2,15 +2,20 @@
 
 Two uses:
 
-- a saved folder's fingerprint is bound to its shards (:func:`bind_fingerprint`), so a shard
+- a saved folder's fingerprint is bound to its shards (:func:`folder_fingerprint`), so a shard
   rewritten outside arrowdata, or a folder that copies another folder's ``_fingerprint`` into
-  its ``state.json``, gets a different fingerprint and misses the other data's cached results;
+  its ``state.json``, gets a different fingerprint and misses the other data's cached results.
+  A folder this user saved keeps its recorded fingerprint (so ``save_to_disk`` then
+  ``load_from_disk`` still reuses cached results): ``state.json`` carries the shards' digests
+  and a *seal*, an HMAC of fingerprint and digests under a per-user secret key
+  (``~/.config/arrowdata/seal.key``, mode 0600, ``$ARROWDATA_SEAL_KEY``), which nobody else can
+  forge;
 - a transform cache entry records the :func:`sampled_digest` of each file at commit, compared
   when a file's identity changed (see :func:`arrowdata.cache.lookup`).
 
-A digest covers the file's size, its first and last 64 KiB (the Arrow schema, and the footer
-or end-of-stream marker with the last record batch) and 64 blocks of 4 KiB spread evenly
-between them; files up to 1 MiB are hashed whole. That is at most ~400 KiB read per file,
+A digest covers the file's size, its first and last 32 KiB (the Arrow schema, and the footer
+or end-of-stream marker with the last record batch) and 32 blocks of 4 KiB spread evenly
+between them; files up to 1 MiB are hashed whole. That is at most ~200 KiB read per file,
 whatever its size, so opening a 20 GB folder stays within milliseconds. It is not a content
 hash: a change confined to bytes between the sampled blocks, in a file of the same size and
 mtime, goes unnoticed (see ``docs/caching.md``, "Threat model").
@@ -23,16 +28,20 @@ Example:
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import logging
 import os
-from typing import Sequence
+from pathlib import Path
+from typing import Any, Sequence
 
 import xxhash
 
 WHOLE_FILE_LIMIT = 1 << 20
-EDGE = 64 << 10
+EDGE = 32 << 10
 BLOCK = 4 << 10
-BLOCKS = 64
+BLOCKS = 32
 
 
 def sampled_digest(path: str | os.PathLike, size: int | None = None) -> str:
@@ -74,3 +83,64 @@ def bind_fingerprint(claimed: str, files: Sequence[str | os.PathLike]) -> str:
     """
     parts = [[os.path.basename(os.fspath(f)), *file_identity(f)] for f in files]
     return xxhash.xxh3_128_hexdigest(json.dumps(["folder-v1", claimed, parts]).encode())
+
+
+logger = logging.getLogger(__name__)
+_key: bytes | None = None
+
+
+def _seal_key() -> bytes | None:
+    """This user's secret (created on first use, readable by the user only); ``None`` if unavailable."""
+    global _key
+    if _key is not None:
+        return _key
+    default = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "arrowdata" / "seal.key"
+    path = Path(os.environ.get("ARROWDATA_SEAL_KEY") or default)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "wb") as f:
+                f.write(os.urandom(32).hex().encode())
+        key = path.read_bytes().strip()
+        if len(key) < 32:  # being written by another process right now, or damaged
+            return None
+        _key = key
+    except OSError as e:
+        logger.info("no seal key (%s): saved folders' fingerprints are bound to their files", e)
+        return None
+    return _key
+
+
+def seal(claimed: str, digests: Sequence[str]) -> str | None:
+    """HMAC of a folder's fingerprint and shard digests under this user's key (``None`` without a key)."""
+    key = _seal_key()
+    if key is None:
+        return None
+    return hmac.new(key, json.dumps(["seal-v1", claimed, list(digests)]).encode(), hashlib.sha256).hexdigest()
+
+
+def folder_state_fields(claimed: str, files: Sequence[str | os.PathLike]) -> dict[str, Any]:
+    """What ``save_to_disk`` adds to ``state.json`` so that :func:`folder_fingerprint` can trust its claim."""
+    digests = [sampled_digest(f) for f in files]
+    sealed = seal(claimed, digests)
+    return {"_arrowdata_digests": digests, "_arrowdata_seal": sealed} if sealed else {}
+
+
+def folder_fingerprint(claimed: str, files: Sequence[str | os.PathLike], state: dict) -> str:
+    """The fingerprint of a saved folder opened now.
+
+    ``claimed`` (from ``state.json``) when this user's seal vouches for it and every shard still has
+    its recorded digest; otherwise the claim bound to the files as they are (:func:`bind_fingerprint`),
+    so a forged or stale claim can never select another dataset's cached results.
+    """
+    recorded, sealed = state.get("_arrowdata_digests"), state.get("_arrowdata_seal")
+    if isinstance(recorded, list) and isinstance(sealed, str) and len(recorded) == len(files):
+        digests = [sampled_digest(f) for f in files]
+        expected = seal(claimed, digests)
+        if digests == recorded and expected is not None and hmac.compare_digest(expected, sealed):
+            return claimed
+    return bind_fingerprint(claimed, files)

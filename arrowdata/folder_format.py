@@ -39,7 +39,7 @@ import pyarrow as pa
 import xxhash
 
 from . import config
-from .errors import ArrowDataError, CorruptFileError, MissingFileError
+from .errors import ArrowDataError, MissingFileError
 from .features import Features, schema_metadata
 from .filesystems import is_local, url_to_fs
 from .fingerprint import is_fingerprint
@@ -179,6 +179,9 @@ def write_folder_state(folder: str | os.PathLike, shard_names: Sequence[str], *,
         "_output_all_columns": fmt.output_all_columns,
         "_split": split,
     }
+    from .file_identity import folder_state_fields
+
+    state.update(folder_state_fields(fingerprint, [Path(folder, n) for n in shard_names]))  # see folder_fingerprint
     Path(folder, STATE_JSON).write_text(json.dumps(state, indent=2, sort_keys=True))
     Path(folder, INFO_JSON).write_text(info.to_json())
 
@@ -203,16 +206,12 @@ def temp_sibling(path: str) -> str:
 def replace_folder(tmp: str, final: str) -> None:
     """Move a finished folder into place; an older folder there is removed only afterwards.
 
-    Open memory maps of the old files stay valid (POSIX keeps unlinked files alive).
+    Open memory maps of the old files stay valid (POSIX keeps unlinked files alive). Atomic, and
+    recovered automatically after a crash: see :mod:`arrowdata.folder_swap`.
     """
-    if os.path.exists(final):
-        old = temp_sibling(final)
-        os.replace(final, old)
-        os.replace(tmp, final)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.makedirs(os.path.dirname(os.path.abspath(final)) or ".", exist_ok=True)
-        os.replace(tmp, final)
+    from .folder_swap import replace_folder as swap
+
+    swap(tmp, final)
 
 
 def save_folder(writer_fn: Callable[[str], Any], path: str | os.PathLike, storage_options: dict | None) -> None:
@@ -273,7 +272,7 @@ def fetch_remote_folder(fs: Any, fs_path: str, url: str) -> str:
     tmp = temp_sibling(target)
     os.makedirs(tmp, exist_ok=True)
     try:
-        from tqdm.auto import tqdm  # tqdm.auto probes for notebooks: only when there is something to fetch
+        from .utils.tqdm import tqdm  # off after arrowdata.disable_progress_bars()
 
         base = fs_path.rstrip("/")
         for entry in tqdm(entries, desc="Fetching", unit=" files", disable=None):
@@ -296,7 +295,10 @@ def local_folder(url: str | os.PathLike, storage_options: dict | None = None) ->
         fs, fs_path = url_to_fs(url, storage_options)
         folder = os.path.abspath(fs_path) if is_local(fs) else fetch_remote_folder(fs, fs_path, url)
     if not os.path.isdir(folder):
-        raise MissingFileError(url)
+        from .folder_swap import recover
+
+        if not (recover(folder) and os.path.isdir(folder)):  # a save over it was interrupted: finish it
+            raise MissingFileError(url)
     return folder
 
 
@@ -320,19 +322,22 @@ def is_saved_folder(url: str, storage_options: dict | None = None) -> bool:
 
 
 def read_json(path: str) -> Any:
-    """A metadata file's JSON; raises :class:`CorruptFileError` naming the file when it is not JSON."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except ValueError as e:
-        raise CorruptFileError(f"{path}: not valid JSON ({e})") from e
+    """A metadata file's JSON; raises :class:`CorruptFileError` (a ``MetadataError``) naming the file when it
+    is not a regular file (a FIFO never blocks), too large, or not JSON (see :mod:`arrowdata.metadata_files`)."""
+    from .metadata_files import read_json_file
+
+    return read_json_file(path, what=os.path.basename(path))
 
 
 def safe_member(folder: str, name: Any, source: str) -> str:
     """``folder/name`` for a file name read from metadata; refuses paths that leave the folder."""
-    if not isinstance(name, str) or not name or os.path.isabs(name) or ".." in Path(name).parts:
-        raise CorruptFileError(f"{source}: invalid data file name {name!r}")
-    return os.path.join(folder, name)
+    from .errors import MetadataError
+    from .metadata_files import confined_name
+
+    try:
+        return os.path.join(folder, confined_name(name, source))
+    except MetadataError as e:
+        raise MetadataError(f"invalid data file name {name!r}: {str(e).rsplit(': ', 1)[-1]}", path=source) from None
 
 
 def stable_fingerprint(value: Any, folder: str) -> str:
@@ -346,11 +351,15 @@ def stable_fingerprint(value: Any, folder: str) -> str:
 def dict_splits(folder: str) -> list[tuple[str, str]]:
     """``[(split, split_folder), ...]`` of a DatasetDict folder, from its ``dataset_dict.json``."""
     meta_path = os.path.join(folder, DICT_JSON)
-    meta = read_json(meta_path)
-    splits = meta.get("splits") if isinstance(meta, dict) else None
-    if not isinstance(splits, list):
-        raise CorruptFileError(f"{meta_path}: no 'splits' list")
-    return [(s, safe_member(folder, s, meta_path)) for s in splits]
+    from .folder_checks import check_dict_meta
+
+    out = []
+    for split in check_dict_meta(read_json(meta_path), meta_path):
+        path = safe_member(folder, split, meta_path)
+        if not os.path.isdir(path):
+            raise MissingFileError(path, hint=f"split {split!r} is listed in {meta_path} but has no folder")
+        out.append((split, path))
+    return out
 
 
 @dataclass
@@ -385,16 +394,20 @@ def open_folder(folder: str, keep_in_memory: bool = False, verify: bool | None =
     file when the metadata or a shard is damaged.
     """
     state_path = os.path.join(folder, STATE_JSON)
+    from .file_identity import folder_fingerprint
+    from .folder_checks import check_state
+
     state = read_json(state_path)
-    if not isinstance(state, dict) or not isinstance(state.get("_data_files"), list) or not state["_data_files"]:
-        raise CorruptFileError(f"{state_path}: no '_data_files' list")
-    files = [safe_member(folder, (f or {}).get("filename") if isinstance(f, dict) else None, state_path)
-             for f in state["_data_files"]]
+    files = [safe_member(folder, name, state_path) for name in check_state(state, state_path)]
     table = open_arrow_files(files, verify=verify)
     if keep_in_memory:
         table = copy_to_memory(table)
     info_path = os.path.join(folder, INFO_JSON)
-    info = DatasetInfo.from_dict(read_json(info_path)) if os.path.exists(info_path) else DatasetInfo()
+    info = DatasetInfo.from_dict(read_json(info_path), source=info_path) if os.path.lexists(info_path) \
+        else DatasetInfo()
     return SavedFolder(table=table, data_files=[] if keep_in_memory else [os.path.abspath(f) for f in files],
-                       fingerprint=stable_fingerprint(state.get("_fingerprint"), folder), info=info,
+                       # bound to the shards as they are now: a rewritten shard or a copied claim misses the cache
+                       fingerprint=folder_fingerprint(stable_fingerprint(state.get("_fingerprint"), folder), files,
+                                                      state),
+                       info=info,
                        split=state.get("_split"), format=_saved_format(state, state_path, table.column_names))
