@@ -22,6 +22,9 @@ from .features import (Array2D, Array3D, Array4D, Array5D, ClassLabel, Features,
 from .info import DatasetInfo
 from .persistence import load_from_disk
 from .sample_data import load_sample, sample_path
+from .splits import NamedSplit, Split
+from .utils import (are_progress_bars_disabled, disable_progress_bar, disable_progress_bars, enable_progress_bar,
+                    enable_progress_bars, is_progress_bar_enabled)
 
 __version__ = "0.1.0"
 
@@ -66,7 +69,9 @@ def interleave_datasets(*args: Any, **kwargs: Any) -> Any:
     return _interleave(*args, **kwargs)
 
 
-__all__ = ["Array2D", "Array3D", "Array4D", "Array5D", "ArrowDataError", "CacheLockTimeout", "CastError",
+__all__ = ["NamedSplit", "Split", "are_progress_bars_disabled", "disable_progress_bar", "disable_progress_bars",
+           "enable_progress_bar", "enable_progress_bars", "is_progress_bar_enabled",
+           "Array2D", "Array3D", "Array4D", "Array5D", "ArrowDataError", "CacheLockTimeout", "CastError",
            "ClassLabel", "CorruptFileError", "DataFileError", "Dataset", "DatasetDict", "DatasetInfo", "Features",
            "Json", "LargeList", "List", "MissingFileError", "SchemaMismatchError", "Sequence", "Translation",
            "TranslationVariableLanguages", "UnknownNameError", "Value",

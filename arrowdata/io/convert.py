@@ -174,7 +174,12 @@ def _open_cached(folder: Path, keep_in_memory: bool) -> SavedFolder | None:
     if not (folder / STATE_JSON).exists():
         return None
     try:
-        return open_folder(str(folder), keep_in_memory=keep_in_memory)
+        saved = open_folder(str(folder), keep_in_memory=keep_in_memory)
+        try:  # last used now: `arrowdata cache clean --older-than/--max-size` evicts the least recently used
+            os.utime(folder / STATE_JSON)
+        except OSError:
+            pass
+        return saved
     except (ArrowDataError, OSError, ValueError) as e:
         # never reuse a damaged entry: convert again from the source files
         logger.warning("cached conversion %s is unreadable (%s); converting again", folder, e)
