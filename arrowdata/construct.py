@@ -11,18 +11,21 @@ Example:
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import warnings
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
+import xxhash
 
 from . import config
 from .content_hash import table_fingerprint
-from .errors import ArrowDataError, SchemaMismatchError
+from .errors import ArrowDataError, InvalidArgumentError, SchemaMismatchError
 from .features import Features, cast_table, schema_metadata
 from .features.cast import _needs_walk
 from .features.compact import compact_token_column
@@ -306,13 +309,17 @@ def _generator_key(generator: Callable, gen_kwargs: dict | None, features: Featu
 
 def from_generator(cls: type, generator: Callable[..., Iterable[Mapping[str, Any]]],
                    features: Features | None = None, cache_dir: str | os.PathLike | None = None,
-                   keep_in_memory: bool = False, gen_kwargs: dict | None = None, split: str | None = None,
-                   writer_batch_size: int = 1000, info: DatasetInfo | None = None) -> Any:
+                   keep_in_memory: bool = False, gen_kwargs: dict | None = None, num_proc: int | None = None,
+                   split: str | None = "train", fingerprint: str | None = None, writer_batch_size: int = 1000,
+                   info: DatasetInfo | None = None) -> Any:
     """A dataset from a generator of row dicts, streamed to ``cache_dir()/generated/<key>.arrow``.
 
     Rows are written ``writer_batch_size`` at a time, so memory stays bounded whatever the size.
     The key hashes the generator's code (and what it closes over) and ``gen_kwargs``: calling
-    again with the same function and arguments memory-maps the earlier file.
+    again with the same function and arguments memory-maps the earlier file. ``fingerprint``
+    (letters, digits, ``_`` and ``-``) replaces that hash, for generators too costly to hash;
+    it becomes the dataset's fingerprint. ``split`` is ``"train"`` by default, as in HF.
+    ``num_proc`` is accepted for HF compatibility (the generator runs in this process).
 
     Example:
         >>> from arrowdata import Dataset
@@ -322,18 +329,25 @@ def from_generator(cls: type, generator: Callable[..., Iterable[Mapping[str, Any
         >>> Dataset.from_generator(gen, gen_kwargs={"n": 3})["sq"]
         [0, 1, 4]
     """
-    from tqdm.auto import tqdm
+    from .utils.tqdm import tqdm  # off after arrowdata.disable_progress_bars()
 
     if writer_batch_size < 1:
         raise ArrowDataError(f"writer_batch_size must be positive, got {writer_batch_size}")
     features = Features(features) if features is not None else None
-    key = _generator_key(generator, gen_kwargs, features)
+    if fingerprint is not None:
+        if not isinstance(fingerprint, str) or not re.fullmatch(r"[\w-]{1,128}", fingerprint):
+            raise InvalidArgumentError("fingerprint", f"use 1-128 letters, digits, '_' or '-', got {fingerprint!r}")
+        feats_key = json.dumps(features.to_dict(), sort_keys=True) if features is not None else ""
+        key = f"{fingerprint}-{xxhash.xxh3_64_hexdigest(feats_key.encode())}"
+    else:
+        key = _generator_key(generator, gen_kwargs, features)
     root = os.fspath(cache_dir) if cache_dir is not None else os.fspath(config.cache_dir())
     if key is not None:
         path = os.path.join(root, "generated", f"{key}.arrow")
         if config.is_caching_enabled() and os.path.exists(path):
             logger.info("from_generator: reusing %s", path)
-            return from_file(cls, path, info=info, split=split, in_memory=keep_in_memory, fingerprint=key)
+            return from_file(cls, path, info=info, split=split, in_memory=keep_in_memory,
+                             fingerprint=fingerprint or key)
     else:
         path = os.path.join(root, "generated", f"{random_fingerprint()}.arrow")
     writer = ArrowWriter(path)
@@ -370,7 +384,7 @@ def from_generator(cls: type, generator: Callable[..., Iterable[Mapping[str, Any
     except BaseException:
         writer.abort()
         raise
-    return from_file(cls, path, info=info, split=split, in_memory=keep_in_memory, fingerprint=key)
+    return from_file(cls, path, info=info, split=split, in_memory=keep_in_memory, fingerprint=fingerprint or key)
 
 
 def _conform(table: pa.Table, schema: pa.Schema, len_before: int) -> pa.Table:

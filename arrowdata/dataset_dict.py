@@ -16,11 +16,12 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
-from .errors import ArrowDataError
+from .errors import ArrowDataError, InvalidArgumentError
 
 # Per-split keyword (as DatasetDict takes it) -> the Dataset keyword it feeds.
 PER_SPLIT_KWARGS = {
@@ -29,7 +30,49 @@ PER_SPLIT_KWARGS = {
     "seeds": "seed",
     "generators": "generator",
 }
+# per-split keywords that may also be given once for all splits (HF: `seed=42` shuffles every split with 42)
+_BROADCAST_KWARGS = {"seeds", "generators"}
+# methods whose function may receive the split name as its last positional argument (``with_split=True``)
+_WITH_SPLIT_METHODS = {"map", "filter"}
 _SPLIT_NAME = re.compile(r"^[\w][\w.\-]*$")
+
+
+def _from_files(reader: str) -> classmethod:
+    """``DatasetDict.from_<reader>``: ``Dataset.from_<reader>`` on each split of a dict of paths."""
+
+    def build(cls: type, path_or_paths: Any, features: Any = None, cache_dir: str | None = None,
+              keep_in_memory: bool = False, **kwargs: Any) -> "DatasetDict":
+        paths = dict(path_or_paths) if isinstance(path_or_paths, Mapping) else {"train": path_or_paths}
+        read = getattr(_dataset_cls(), reader)
+        return cls({str(split): read(p, split=str(split), features=features, cache_dir=cache_dir,
+                                     keep_in_memory=keep_in_memory, **kwargs) for split, p in paths.items()})
+
+    build.__name__ = f"from_{reader[5:]}" if reader.startswith("from_") else reader
+    build.__doc__ = f"""A DatasetDict from a dict of split -> path(s), each read with ``Dataset.{reader}``.
+
+        A single path or list (not a dict) is the ``train`` split. Other keywords go to the reader.
+
+        Example:
+            >>> import arrowdata  # doctest: +SKIP
+            >>> arrowdata.DatasetDict.{reader}({{"train": "train.x", "test": "test.x"}})  # doctest: +SKIP
+        """
+    return classmethod(build)
+
+
+class _SplitArg(functools.partial):
+    """``f`` called with the split name appended to its positional arguments (``map(with_split=True)``)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.func(*args, *self.args, **kwargs)
+
+
+def _bind_split(args: list[Any], kwargs: dict[str, Any], split: str) -> None:
+    if args:
+        args[0] = _SplitArg(args[0], split)
+    elif kwargs.get("function") is not None:
+        kwargs["function"] = _SplitArg(kwargs["function"], split)
+    else:
+        raise InvalidArgumentError("with_split", "needs a function")
 
 
 def _dataset_cls() -> type:
@@ -48,6 +91,11 @@ class DatasetDict(dict):
         {'train': ['a']}
     """
 
+    from_csv = _from_files("from_csv")
+    from_json = _from_files("from_json")
+    from_parquet = _from_files("from_parquet")
+    from_text = _from_files("from_text")
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
@@ -58,21 +106,34 @@ class DatasetDict(dict):
             return {split: getattr(ds, name) for split, ds in self.items()}
         return self._per_split(name)
 
+    def _check_values_type(self) -> None:
+        for split, ds in self.items():
+            if not isinstance(ds, _dataset_cls()):
+                raise TypeError(f"DatasetDict values must be Dataset objects; split {split!r} holds a "
+                                f"{type(ds).__name__}")
+
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | {n for n in dir(_dataset_cls()) if not n.startswith("_")})
 
     def _per_split(self, name: str) -> Callable[..., Any]:
         def method(*args: Any, **kwargs: Any) -> Any:
+            self._check_values_type()
             per_split = {k: kwargs.pop(k) for k in list(kwargs) if k in PER_SPLIT_KWARGS}
+            with_split = bool(kwargs.pop("with_split", False)) if name in _WITH_SPLIT_METHODS else False
             results = {}
             for split, ds in self.items():
-                split_kwargs = dict(kwargs)
+                split_args, split_kwargs = list(args), dict(kwargs)
                 for k, v in per_split.items():
-                    if v is not None:
-                        if not isinstance(v, dict) or split not in v:
-                            raise ArrowDataError(f"{name}({k}=...): give a dict with an entry for split {split!r}")
-                        split_kwargs[PER_SPLIT_KWARGS[k]] = v[split]
-                results[split] = getattr(ds, name)(*args, **split_kwargs)
+                    if v is None:
+                        continue
+                    if not isinstance(v, dict) and k in _BROADCAST_KWARGS:  # one seed for every split, as HF
+                        v = dict.fromkeys(self, v)
+                    if not isinstance(v, dict) or split not in v:
+                        raise InvalidArgumentError(k, f"{name}(): give a dict with an entry for split {split!r}")
+                    split_kwargs[PER_SPLIT_KWARGS[k]] = v[split]
+                if with_split:
+                    _bind_split(split_args, split_kwargs, split)
+                results[split] = getattr(ds, name)(*split_args, **split_kwargs)
             values = list(results.values())
             if all(v is None for v in values):
                 return None
@@ -104,9 +165,12 @@ class DatasetDict(dict):
             yield
 
     def save_to_disk(self, dataset_dict_path: str | os.PathLike, max_shard_size: int | str | None = None,
-                     num_shards: int | dict[str, int] | None = None, storage_options: dict | None = None,
-                     num_proc: int | None = None) -> None:
+                     num_shards: int | dict[str, int] | None = None, num_proc: int | None = None,
+                     storage_options: dict | None = None) -> None:
         """Save every split under one folder (``dataset_dict.json`` + a folder per split), atomically.
+
+        The arguments are HF's, in HF's order. As in HF, a split is written in at least
+        ``num_proc`` shards when ``num_shards`` does not say otherwise (writing itself is sequential I/O).
 
         Example:
             >>> import tempfile, os
@@ -117,18 +181,22 @@ class DatasetDict(dict):
             [1]
         """
         from .folder_format import save_folder, write_dict_json
-        from .persistence import write_dataset_folder
+        from .persistence import _num_shards, write_dataset_folder
 
+        self._check_values_type()
         for split in self:
             if not isinstance(split, str) or not _SPLIT_NAME.match(split):
-                raise ArrowDataError(f"split name {split!r} cannot be a folder name; use letters, digits, _ . -")
+                raise InvalidArgumentError("dataset_dict_path", f"split name {split!r} cannot be a folder name; "
+                                           "use letters, digits, _ . -")
         if isinstance(num_shards, dict) and set(num_shards) != set(self):
-            raise ArrowDataError(f"num_shards: give one entry per split {list(self)}, got {list(num_shards)}")
+            raise InvalidArgumentError("num_shards", f"give one entry per split {list(self)}, got {list(num_shards)}")
 
         def write(folder: str) -> None:
             os.makedirs(folder, exist_ok=True)
             for split, ds in self.items():
                 n = num_shards.get(split) if isinstance(num_shards, dict) else num_shards
+                if n is None and num_proc:
+                    n = min(max(_num_shards(ds, max_shard_size, None), num_proc), max(1, ds.num_rows))
                 write_dataset_folder(ds, os.path.join(folder, split), max_shard_size, n)
             with open(os.path.join(folder, DICT_JSON), "w") as f:
                 json.dump({"splits": list(self)}, f)

@@ -115,6 +115,20 @@ def check_columns(available: list[str], wanted: list[str], argument: str | None 
         raise ColumnNotFoundError(missing, list(available), argument)
 
 
+class DatasetNotFoundError(UnknownNameError, FileNotFoundError):
+    """``load_dataset`` got a name that is no builder, file or folder.
+
+    A ``FileNotFoundError`` (what HF ``datasets`` raises for a dataset it cannot find) and an
+    :class:`UnknownNameError` suggesting close builder names.
+    """
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__("builder, file or folder", name, known)
+        self.args = (self.args[0] + ". arrowdata reads local and fsspec files (s3://, gs://, memory://...), not "
+                     "Hugging Face Hub datasets: download the data files and pass them as data_files= (or their "
+                     "folder as the path or data_dir=)",)
+
+
 class CorruptFileError(ArrowDataError, OSError):
     """An on-disk Arrow file is truncated or not Arrow at all."""
 
@@ -133,10 +147,6 @@ class MetadataError(CorruptFileError, ValueError):
         if field is not None:
             where.append(f"field {field!r}")
         super().__init__(f"{', '.join(where)}: {message}" if where else message)
-
-
-class CastError(ArrowDataError, TypeError):
-    """A cast between features that cannot hold the data."""
 
 
 class GatherIndexError(ArrowDataError, IndexError):
@@ -170,6 +180,14 @@ class FingerprintWarning(UserWarning):
     """A transform could not be fingerprinted, so that one step is not cached."""
 
 
+class CastError(ArrowDataError, TypeError, ValueError):
+    """A cast between features that cannot hold the data.
+
+    Both a ``TypeError`` and a ``ValueError``: HF ``datasets`` raises either (or pyarrow's
+    ``ArrowInvalid``, a ``ValueError``) for a failed cast, depending on where it fails.
+    """
+
+
 class CacheLockTimeout(ArrowDataError, TimeoutError):
     """Waiting for another process to finish a cache entry took too long."""
 
@@ -195,3 +213,10 @@ class RemoteStorageError(ArrowDataError, OSError):
 
 class RemoteTimeoutError(RemoteStorageError, TimeoutError):
     """A remote read gave no answer in time (a dead connection); names the URL."""
+
+
+class ValueCastError(DataFileError, CastError):
+    """A value read from a data file does not fit its feature; names the file, line and column.
+
+    Both a :class:`DataFileError` (bad input, a ``ValueError``) and a :class:`CastError`.
+    """

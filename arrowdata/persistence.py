@@ -66,7 +66,7 @@ def _num_shards(ds: DatasetCore, max_shard_size: int | str | None, num_shards: i
 def write_dataset_folder(ds: DatasetCore, folder: str, max_shard_size: int | str | None = None,
                          num_shards: int | None = None) -> None:
     """Write ``ds`` (indices applied) as a save_to_disk folder at the local path ``folder``."""
-    from tqdm.auto import tqdm  # tqdm.auto probes for a notebook on import: only when saving
+    from .utils.tqdm import tqdm  # off after arrowdata.disable_progress_bars()
 
     shards = _num_shards(ds, max_shard_size, num_shards)
     os.makedirs(folder, exist_ok=True)

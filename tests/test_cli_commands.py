@@ -153,7 +153,7 @@ def test_converted_folder_opens_in_hf_datasets(tmp_path):
     p.write_text("text,label\nhi,pos\nyo,neg\n")
     feats = arrowdata.Features({"text": arrowdata.Value("string"),
                                 "label": arrowdata.ClassLabel(names=["neg", "pos"])})
-    ds = arrowdata.load_dataset("csv", data_files=str(p), features=feats, progress=False)
+    ds = arrowdata.load_dataset("csv", data_files=str(p), features=feats, progress=False, split="train")
     folder = os.path.dirname(ds.cache_files[0]["filename"])
     hf = datasets.load_from_disk(folder)
     assert hf.to_list() == [{"text": "hi", "label": 1}, {"text": "yo", "label": 0}]

@@ -34,15 +34,15 @@ COMPRESSORS = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress,
 def test_compressed_inputs(tmp_path, ext, builder, name, raw):
     p = tmp_path / (name + ext)
     p.write_bytes(COMPRESSORS[ext](raw))
-    assert load_dataset(builder, data_files=str(p), progress=False).to_list() == ROWS
-    assert load_dataset(str(p), progress=False).num_rows == len(ROWS)  # builder from "a.jsonl.gz"
+    assert load_dataset(builder, data_files=str(p), progress=False, split="train").to_list() == ROWS
+    assert load_dataset(str(p), progress=False, split="train").num_rows == len(ROWS)  # builder from "a.jsonl.gz"
 
 
 def test_compressed_text_and_parquet_in_zst_multiframe(tmp_path):
     p = tmp_path / "a.txt.zst"
     c = zstandard.ZstdCompressor()
     p.write_bytes(c.compress(b"one\ntwo\n") + c.compress(b"three\n"))  # two frames, as `cat a.zst b.zst`
-    assert load_dataset("text", data_files=str(p), progress=False)["text"] == ["one", "two", "three"]
+    assert load_dataset("text", data_files=str(p), progress=False, split="train")["text"] == ["one", "two", "three"]
 
 
 def test_memory_filesystem():
@@ -50,11 +50,11 @@ def test_memory_filesystem():
     fs.pipe("/mem/train/a.jsonl", JSONL[:HALF])
     fs.pipe("/mem/train/b.jsonl.gz", gzip.compress(JSONL[HALF:]))
     fs.pipe("/mem/test.csv", CSV)
-    ds = load_dataset("json", data_files="memory://mem/train", progress=False)
+    ds = load_dataset("json", data_files="memory://mem/train", progress=False, split="train")
     assert ds.to_list() == ROWS
-    assert load_dataset("csv", data_files="memory://mem/test.csv", progress=False).to_list() == ROWS
+    assert load_dataset("csv", data_files="memory://mem/test.csv", progress=False, split="train").to_list() == ROWS
     fs.pipe("/mem/test.csv", CSV.replace(b"\n1,row 1\n", b"\n1,row 9\n"))  # same size, new content
-    assert load_dataset("csv", data_files="memory://mem/test.csv", progress=False)["text"][1] == "row 9"
+    assert load_dataset("csv", data_files="memory://mem/test.csv", progress=False, split="train")["text"][1] == "row 9"
 
 
 def test_folder_glob_and_dict_of_splits(tmp_path):
@@ -64,9 +64,10 @@ def test_folder_glob_and_dict_of_splits(tmp_path):
     (tmp_path / "data" / "README.md").write_text("not data")
     (tmp_path / "data" / ".hidden.jsonl").write_text("garbage")
     # a folder: its .jsonl files in name order, README and hidden files skipped
-    assert load_dataset("json", data_files=str(tmp_path / "data"), progress=False).to_list() == ROWS
-    assert load_dataset("json", data_dir=str(tmp_path / "data"), progress=False).num_rows == len(ROWS)
-    assert load_dataset("json", data_files=str(tmp_path / "data" / "*.jsonl"), progress=False).to_list() == ROWS
+    assert load_dataset("json", data_files=str(tmp_path / "data"), progress=False, split="train").to_list() == ROWS
+    assert load_dataset("json", data_dir=str(tmp_path / "data"), progress=False, split="train").num_rows == len(ROWS)
+    assert load_dataset("json", data_files=str(tmp_path / "data" / "*.jsonl"), progress=False,
+                        split="train").to_list() == ROWS
     (tmp_path / "t.csv").write_bytes(CSV)
     dd = load_dataset("csv", data_files={"train": str(tmp_path / "t.csv"), "test": [str(tmp_path / "t.csv")] * 2},
                       progress=False)
@@ -74,8 +75,10 @@ def test_folder_glob_and_dict_of_splits(tmp_path):
     assert dd["train"].num_rows == 50 and dd["test"].num_rows == 100 and dd["test"].split == "test"
     one = load_dataset("csv", data_files={"train": str(tmp_path / "t.csv")}, split="train[10:20]", progress=False)
     assert one["id"] == list(range(10, 20))
-    pct = load_dataset("csv", data_files=str(tmp_path / "t.csv"), split="validation[:10%]", progress=False)
-    assert pct["id"] == list(range(5)) and pct.split == "validation"
+    pct = load_dataset("csv", data_files=str(tmp_path / "t.csv"), split="train[:10%]", progress=False)
+    assert pct["id"] == list(range(5)) and pct.split == "train[:10%]"
+    with pytest.raises(UnknownNameError, match="'validation'.*train"):  # a single path is the train split (HF)
+        load_dataset("csv", data_files=str(tmp_path / "t.csv"), split="validation[:10%]", progress=False)
     with pytest.raises(UnknownNameError, match="'validation'.*test, train"):
         load_dataset("csv", data_files={"train": str(tmp_path / "t.csv"), "test": str(tmp_path / "t.csv")},
                      split="validation", progress=False)
@@ -84,12 +87,12 @@ def test_folder_glob_and_dict_of_splits(tmp_path):
 def test_missing_paths_are_named(tmp_path):
     missing = str(tmp_path / "nope.csv")
     with pytest.raises(MissingFileError) as e:
-        load_dataset("csv", data_files=missing)
+        load_dataset("csv", data_files=missing, split="train")
     assert missing in str(e.value) and e.value.path == missing
     with pytest.raises(MissingFileError, match=r"nothing-\*\.csv"):
-        load_dataset("csv", data_files=str(tmp_path / "nothing-*.csv"))
+        load_dataset("csv", data_files=str(tmp_path / "nothing-*.csv"), split="train")
     with pytest.raises(MissingFileError, match="memory://gone.jsonl"):
-        load_dataset("json", data_files="memory://gone.jsonl")
+        load_dataset("json", data_files="memory://gone.jsonl", split="train")
     assert isinstance(e.value, FileNotFoundError)
 
 
@@ -98,19 +101,19 @@ def test_schema_mismatch_names_file_and_column(tmp_path):
     a.write_text("x,y\n1,2\n")
     b.write_text("x,z\n3,4\n")
     with pytest.raises(SchemaMismatchError) as e:
-        load_dataset("csv", data_files=[str(a), str(b)], progress=False)
+        load_dataset("csv", data_files=[str(a), str(b)], progress=False, split="train")
     assert e.value.path == str(b) and e.value.column == "z" and "b.csv" in str(e.value)
     pa_, pb = str(tmp_path / "a.parquet"), str(tmp_path / "b.parquet")
     pq.write_table(pa.table({"x": [1]}), pa_)
     pq.write_table(pa.table({"x": ["one"]}), pb)
     with pytest.raises(SchemaMismatchError) as e:
-        load_dataset("parquet", data_files=[pa_, pb], progress=False)
+        load_dataset("parquet", data_files=[pa_, pb], progress=False, split="train")
     assert e.value.path == pb and e.value.column == "x"
     ja, jb = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     ja.write_text('{"x": 1}\n')
     jb.write_text('{"x": 2, "extra": 1}\n')
     with pytest.raises(SchemaMismatchError) as e:
-        load_dataset("json", data_files=[str(ja), str(jb)], progress=False)
+        load_dataset("json", data_files=[str(ja), str(jb)], progress=False, split="train")
     assert e.value.path == str(jb) and e.value.column == "extra"
 
 
@@ -118,7 +121,7 @@ def test_types_promoted_across_text_files(tmp_path):
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     a.write_text("x\n1\n")
     b.write_text("x\n2.5\n")
-    assert load_dataset("csv", data_files=[str(a), str(b)], progress=False)["x"] == [1.0, 2.5]
+    assert load_dataset("csv", data_files=[str(a), str(b)], progress=False, split="train")["x"] == [1.0, 2.5]
 
 
 # -- the conversion cache ------------------------------------------------------------------------
@@ -138,8 +141,9 @@ def count_conversions(monkeypatch):
 def test_cache_hit_and_miss_on_content(tmp_path, count_conversions):
     p = tmp_path / "a.csv"
     p.write_text("x\n1\n2\n")
-    first = load_dataset("csv", data_files=str(p), progress=False)
-    again = load_dataset("csv", data_files=str(p), progress=False, block_size=1 << 10)  # speed knob: same key
+    first = load_dataset("csv", data_files=str(p), progress=False, split="train")
+    again = load_dataset("csv", data_files=str(p), progress=False, block_size=1 << 10,
+                         split="train")  # speed knob: same key
     assert len(count_conversions) == 1 and again.fingerprint == first.fingerprint
     assert again.cache_files == first.cache_files
     assert str(config.cache_dir() / "converted") in again.cache_files[0]["filename"]
@@ -147,24 +151,25 @@ def test_cache_hit_and_miss_on_content(tmp_path, count_conversions):
     st = os.stat(p)
     p.write_text("x\n3\n4\n")
     os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
-    changed = load_dataset("csv", data_files=str(p), progress=False)
+    changed = load_dataset("csv", data_files=str(p), progress=False, split="train")
     assert len(count_conversions) == 2 and changed["x"] == [3, 4] and changed.fingerprint != first.fingerprint
-    load_dataset("csv", data_files=str(p), progress=False, delimiter=";")  # an option that changes output
+    load_dataset("csv", data_files=str(p), progress=False, delimiter=";",
+                 split="train")  # an option that changes output
     assert len(count_conversions) == 3
     custom = tmp_path / "mycache"
-    load_dataset("csv", data_files=str(p), cache_dir=str(custom), progress=False)
+    load_dataset("csv", data_files=str(p), cache_dir=str(custom), progress=False, split="train")
     assert len(os.listdir(custom)) == 1
 
 
 def test_damaged_cache_entry_is_rebuilt(tmp_path, count_conversions):
     p = tmp_path / "a.jsonl"
     p.write_bytes(JSONL)
-    ds = load_dataset("json", data_files=str(p), progress=False)
+    ds = load_dataset("json", data_files=str(p), progress=False, split="train")
     shard = ds.cache_files[0]["filename"]
     del ds
     with open(shard, "r+b") as fh:
         fh.truncate(100)
-    again = load_dataset("json", data_files=str(p), progress=False)
+    again = load_dataset("json", data_files=str(p), progress=False, split="train")
     assert len(count_conversions) == 2 and again.to_list() == ROWS
 
 
@@ -172,7 +177,7 @@ def test_failed_conversion_leaves_nothing(tmp_path):
     p = tmp_path / "bad.jsonl"
     p.write_bytes(JSONL + b'{"id": \n')
     with pytest.raises(Exception):
-        load_dataset("json", data_files=str(p), progress=False)
+        load_dataset("json", data_files=str(p), progress=False, split="train")
     root = config.cache_dir() / "converted"
     assert not root.exists() or os.listdir(root) == []
 
@@ -211,26 +216,30 @@ def test_s3_via_s3fs(s3_endpoint, monkeypatch):
     buf = pa.BufferOutputStream()
     pq.write_table(pa.Table.from_pylist(ROWS), buf)
     fs.pipe("bucket/data/b.parquet", buf.getvalue().to_pybytes())
-    ds = load_dataset("json", data_files="s3://bucket/data/*.jsonl.gz", storage_options=opts, progress=False)
+    ds = load_dataset("json", data_files="s3://bucket/data/*.jsonl.gz", storage_options=opts, progress=False,
+                      split="train")
     assert ds.to_list() == ROWS
-    again = load_dataset("json", data_files="s3://bucket/data/a.jsonl.gz", storage_options=opts, progress=False)
+    again = load_dataset("json", data_files="s3://bucket/data/a.jsonl.gz", storage_options=opts,
+                         progress=False, split="train")
     assert again.fingerprint == ds.fingerprint
     assert load_dataset("parquet", data_files="s3://bucket/data/b.parquet", storage_options=opts,
-                        progress=False).to_list() == ROWS
-    assert load_dataset("s3://bucket/data/b.parquet", storage_options=opts, progress=False).num_rows == len(ROWS)
+                        progress=False, split="train").to_list() == ROWS
+    assert load_dataset("s3://bucket/data/b.parquet", storage_options=opts, progress=False,
+                        split="train").num_rows == len(ROWS)
     fs.pipe("bucket/data/a.jsonl.gz", gzip.compress(JSONL[: JSONL.index(b"\n") + 1]))
     fs.invalidate_cache()
-    changed = load_dataset("json", data_files="s3://bucket/data/a.jsonl.gz", storage_options=opts, progress=False)
+    changed = load_dataset("json", data_files="s3://bucket/data/a.jsonl.gz", storage_options=opts,
+                           progress=False, split="train")
     assert changed.num_rows == 1 and changed.fingerprint != ds.fingerprint
     with pytest.raises(MissingFileError, match="s3://bucket/data/nope.csv"):
-        load_dataset("csv", data_files="s3://bucket/data/nope.csv", storage_options=opts)
+        load_dataset("csv", data_files="s3://bucket/data/nope.csv", storage_options=opts, split="train")
 
 
 def _load_in_child(path: str, out: str) -> None:
     calls = []
     real = convert_mod.convert_files
     convert_mod.convert_files = lambda *a, **k: calls.append(1) or real(*a, **k)
-    ds = load_dataset("json", data_files=path, progress=False)
+    ds = load_dataset("json", data_files=path, progress=False, split="train")
     with open(out, "w") as fh:
         json.dump({"fingerprint": ds.fingerprint, "rows": ds.num_rows, "converted": len(calls)}, fh)
 
@@ -260,4 +269,4 @@ def test_folder_skips_spark_and_hidden_markers(tmp_path):
     (d / "_SUCCESS").write_text("")
     (d / "_temporary" / "part-9.csv").write_text("garbage\n")
     (d / "part-0.csv").write_bytes(CSV)
-    assert load_dataset("csv", data_files=str(d), progress=False).to_list() == ROWS
+    assert load_dataset("csv", data_files=str(d), progress=False, split="train").to_list() == ROWS

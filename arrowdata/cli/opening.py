@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import MissingFileError, UnknownNameError
 from ..folder_format import is_saved_folder
-from ..persistence import load_from_disk
+from ..dataset_dict import load_from_disk
 
 
 def open_path(path: str, *, builder: str | None = None, builder_options: dict | None = None) -> Any:
@@ -23,7 +23,7 @@ def open_path(path: str, *, builder: str | None = None, builder_options: dict | 
         raise MissingFileError(path)
     from ..io import load_dataset
 
-    return load_dataset(builder, data_files=path, progress=True, **(builder_options or {}))
+    return load_dataset(builder, data_files=path, progress=True, **(builder_options or {}), split="train")
 
 
 def pick_split(obj: Any, split: str | None) -> tuple[str | None, Any]:

@@ -8,7 +8,7 @@ Example:
     >>> p = os.path.join(tempfile.mkdtemp(), "a.arrow")
     >>> with pa.OSFile(p, "wb") as sink, pa.ipc.new_stream(sink, pa.schema([("x", pa.int64())])) as w:
     ...     w.write_table(pa.table({"x": [1, 2]}))
-    >>> arrowdata.load_dataset("arrow", data_files=p)["x"]
+    >>> arrowdata.load_dataset("arrow", data_files=p, split="train")["x"]
     [1, 2]
 """
 from __future__ import annotations

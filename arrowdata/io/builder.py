@@ -46,6 +46,7 @@ class Builder:
         defaults: every option the builder accepts, with its default value.
         inferred_types: column types are guessed from text, so they may be widened across blocks.
         optional_columns: rows may omit columns (JSON objects); missing ones become nulls.
+        text_values: cells are untyped text (CSV), see :func:`arrowdata.io.conform.read_schema`.
     """
 
     name: ClassVar[str] = ""
@@ -54,6 +55,9 @@ class Builder:
     aliases: ClassVar[dict[str, str]] = {}
     inferred_types: ClassVar[bool] = False
     optional_columns: ClassVar[bool] = False
+    #: values are untyped text (CSV cells): only string features are parsed directly, the other
+    #: features are cast from what the reader inferred (so "1.0" fits an int feature, as in HF)
+    text_values: ClassVar[bool] = False
 
     def __init__(self, **options: Any) -> None:
         opts = dict(self.defaults)

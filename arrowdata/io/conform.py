@@ -31,17 +31,24 @@ def _unify(a: pa.DataType, b: pa.DataType) -> pa.DataType | None:
     return s.field("x").type
 
 
-def read_schema(features: Any) -> pa.Schema:
-    """The columns of ``features`` a reader can parse directly as their final type.
+def read_schema(features: Any, builder: Builder | None = None) -> pa.Schema:
+    """The columns of ``features`` a reader parses directly as their final type.
 
-    ClassLabel (strings in the file, ints in the dataset) and tensor features are read as the
-    file says and cast afterwards.
+    The others are read as the file says and cast afterwards, the way HF ``datasets`` casts what
+    its readers produced: ClassLabel (strings in the file, ints in the dataset), tensor features,
+    every column of a typed format (JSON numbers to a string feature) and, for text cells (CSV),
+    every non-string feature ("0.0" is read as a float, then cast to an int feature where exact).
+    String features of text cells are read directly so that "007" stays "007".
     """
     from ..features import LargeList, List, Value, arrow_type_of
 
+    if builder is not None and not builder.text_values:
+        return pa.schema([])
+
     def direct(feat: Any) -> bool:
         if isinstance(feat, Value):
-            return True
+            t = arrow_type_of(feat)
+            return builder is None or pa.types.is_string(t) or pa.types.is_large_string(t)
         if isinstance(feat, (List, LargeList)):
             return direct(feat.feature)
         if isinstance(feat, dict):
@@ -83,8 +90,21 @@ class Conformer:
             try:
                 return cast_table(table, self.features)
             except CastError as e:
-                raise CastError(f"{url}: {e}") from None
+                err = CastError(f"{url}: {e}")
+                err.column = self._failing_column(table)
+                raise err from None
         return self._types(table, url)
+
+    def _failing_column(self, table: pa.Table) -> str | None:
+        """The first column that does not cast to its feature (error path only)."""
+        from ..features import Features, cast_table
+
+        for name in table.column_names:
+            try:
+                cast_table(table.select([name]), Features({name: self.features[name]}))
+            except CastError:
+                return name
+        return None
 
     def _columns(self, table: pa.Table, url: str, file_index: int) -> pa.Table:
         names = self.target.names

@@ -28,7 +28,7 @@ from typing import Any, Sequence
 import pyarrow as pa
 import xxhash
 
-from ..errors import ArrowDataError, DataFileError
+from ..errors import ArrowDataError, CastError, DataFileError
 from ..cache_lock import KeyLock
 from ..folder_format import (DEFAULT_MAX_SHARD_SIZE, STATE_JSON, SavedFolder, ShardedWriter, open_folder,
                              with_features_metadata, write_folder_metadata)
@@ -55,7 +55,7 @@ class Conversion:
 
 
 def _progress(enabled: bool, desc: str, files: Sequence[DataFile]):
-    from tqdm.auto import tqdm
+    from ..utils.tqdm import tqdm  # off after arrowdata.disable_progress_bars()
 
     sizes = [f.size for f in files]
     total = sum(sizes) if all(s is not None for s in sizes) else None
@@ -67,8 +67,8 @@ def _progress(enabled: bool, desc: str, files: Sequence[DataFile]):
 def _convert_once(builder: Builder, files: Sequence[DataFile], tmp: Path, *, target: pa.Schema | None,
                   features: Any, max_shard_size: int, bar) -> tuple[list[str], ShardedWriter | None, Conformer]:
     conformer = Conformer(builder, target=target, features=features)
-    fixed = frozenset(read_schema(features).names) if features is not None else frozenset()
-    hint = read_schema(features) if features is not None else target
+    fixed = frozenset(read_schema(features, builder).names) if features is not None else frozenset()
+    hint = read_schema(features, builder) if features is not None else target
     writer: ShardedWriter | None = None
     done_bytes = 0
     try:
@@ -83,6 +83,10 @@ def _convert_once(builder: Builder, files: Sequence[DataFile], tmp: Path, *, tar
                     bar.n = done_bytes + f.bytes_read()
                     bar.set_postfix(file=f.name, rows=f"{writer.num_rows:,}", refresh=False)
                     bar.refresh()
+            except CastError as e:  # the builder may know the line of the value that does not fit
+                locate = getattr(builder, "locate_cast_error", None)
+                located = locate(f, e, features) if locate is not None else None
+                raise (located or e) from None
             except (ArrowDataError, SchemaWidening):
                 raise
             except (pa.ArrowException, UnicodeDecodeError) as e:  # a reader gap: still name the file

@@ -19,7 +19,7 @@ wider type, so no row is ever silently dropped or nulled.
 Example:
     >>> import arrowdata, tempfile, os
     >>> p = os.path.join(tempfile.mkdtemp(), "a.csv"); _ = open(p, "w").write("x,y\\n1,a\\n2,b\\n")
-    >>> arrowdata.load_dataset("csv", data_files=p)["y"]
+    >>> arrowdata.load_dataset("csv", data_files=p, split="train")["y"]
     ['a', 'b']
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import Any, Callable, Iterator
 
 import pyarrow as pa
 
-from ..errors import DataFileError
+from ..errors import CastError, DataFileError, ValueCastError
 from .builder import Builder, SchemaWidening, register_builder
 from .files import DataFile
 
@@ -44,6 +44,16 @@ def _fits(value: str, type_: pa.DataType) -> bool:
         return True
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return False
+
+
+def _infer_cell(value: str) -> pa.Array:
+    """``value`` typed as CSV inference would type it alone: int, float, bool, else text."""
+    for type_ in (pa.int64(), pa.float64(), pa.bool_()):
+        try:
+            return pa.array([value]).cast(type_)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+    return pa.array([value])
 
 
 def _widen(current: pa.DataType, value: str) -> pa.DataType:
@@ -65,6 +75,7 @@ class CsvBuilder(Builder):
     name = "csv"
     extensions = (".csv", ".tsv")
     inferred_types = True
+    text_values = True
     defaults: dict[str, Any] = {
         "delimiter": ",", "quote_char": '"', "escape_char": None, "double_quote": True,
         "header": True, "column_names": None, "skip_rows": 0, "na_values": None,
@@ -241,6 +252,36 @@ class CsvBuilder(Builder):
             detail = msg.split("CSV parse error: ", 1)[-1]
             return DataFileError(f"malformed CSV row: {detail}", path=f.url, line=line)
         return DataFileError(f"cannot read CSV: {msg}", path=f.url)
+
+    def locate_cast_error(self, f: DataFile, error: CastError, features: Any) -> ValueCastError | None:
+        """The line and column of the first cell of ``f`` that does not fit its feature (error path only).
+
+        Cells are typed as the reader infers them (int, float, bool, else text), then cast, as
+        the conversion does; ``None`` when no cell can be blamed.
+        """
+        from ..features import Features, cast_table
+
+        column = getattr(error, "column", None)
+        header = self._header(f)
+        if column is None or features is None or column not in header or column not in features:
+            return None
+        idx, feats, found = header.index(column), Features({column: features[column]}), []
+
+        def bad(row: list[str]) -> bool:
+            if idx >= len(row) or row[idx] == "":
+                return False
+            try:
+                cast_table(pa.table({column: _infer_cell(row[idx])}), feats)
+                return False
+            except CastError:
+                found.append(row[idx])
+                return True
+
+        line = self._find_line(f, bad)
+        if line is None:
+            return None
+        return ValueCastError(f"value {found[0]!r} does not fit {features[column]!r} (the features say so)",
+                              path=f.url, line=line, column=column)
 
     def _header(self, f: DataFile) -> list[str]:
         """The column names, as pyarrow sees them (error path only)."""

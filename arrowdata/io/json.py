@@ -12,7 +12,7 @@ Example:
     >>> import arrowdata, tempfile, os
     >>> p = os.path.join(tempfile.mkdtemp(), "a.jsonl")
     >>> _ = open(p, "w").write('{"x": 1}\\n{"x": 2, "y": "b"}\\n')
-    >>> arrowdata.load_dataset("json", data_files=p).to_list()
+    >>> arrowdata.load_dataset("json", data_files=p, split="train").to_list()
     [{'x': 1, 'y': None}, {'x': 2, 'y': 'b'}]
 """
 from __future__ import annotations

@@ -6,7 +6,7 @@ Options: ``columns`` [None: all columns; or a list to read only those]; ``batch_
 Example:
     >>> import arrowdata, tempfile, os, pyarrow as pa, pyarrow.parquet as pq
     >>> p = os.path.join(tempfile.mkdtemp(), "a.parquet"); pq.write_table(pa.table({"x": [1, 2]}), p)
-    >>> arrowdata.load_dataset("parquet", data_files=p)["x"]
+    >>> arrowdata.load_dataset("parquet", data_files=p, split="train")["x"]
     [1, 2]
 """
 from __future__ import annotations

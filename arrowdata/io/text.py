@@ -7,9 +7,9 @@ Options: ``sample_by`` [``"line"``; or ``"paragraph"`` (blocks separated by blan
 Example:
     >>> import arrowdata, tempfile, os
     >>> p = os.path.join(tempfile.mkdtemp(), "a.txt"); _ = open(p, "w").write("one\\ntwo\\n\\nthree\\n")
-    >>> arrowdata.load_dataset("text", data_files=p)["text"]
+    >>> arrowdata.load_dataset("text", data_files=p, split="train")["text"]
     ['one', 'two', '', 'three']
-    >>> arrowdata.load_dataset("text", data_files=p, sample_by="paragraph")["text"]
+    >>> arrowdata.load_dataset("text", data_files=p, sample_by="paragraph", split="train")["text"]
     ['one\\ntwo', 'three']
 """
 from __future__ import annotations

@@ -43,7 +43,7 @@ def gathered_table(table: pa.Table, positions: np.ndarray | Sequence[int] | None
 
 
 def _write(table: pa.Table, positions: np.ndarray, path: os.PathLike, writer_batch_size: int) -> None:
-    from tqdm.auto import tqdm
+    from ..utils.tqdm import tqdm  # off after arrowdata.disable_progress_bars()
 
     with ArrowWriter(path, schema=table.schema) as writer, \
             tqdm(total=len(positions), unit=" rows", desc="Flattening the indices",

@@ -72,7 +72,7 @@ def _check_common(op: str, function: Any, batched: bool, batch_size: Any, num_pr
 
 
 def _progress_bar(total: int, desc: str | None, default: str):
-    from tqdm.auto import tqdm
+    from ..utils.tqdm import tqdm  # off after arrowdata.disable_progress_bars()
 
     return tqdm(total=total, desc=desc or default, unit=" examples", disable=None, leave=False)
 
