@@ -178,7 +178,7 @@ def child_convert(lib: str, builder: str, path: str, cache: str) -> dict:
         import arrowdata
 
         def load():
-            return arrowdata.load_dataset(builder, data_files=path, cache_dir=cache, progress=False)
+            return arrowdata.load_dataset(builder, data_files=path, split="train", cache_dir=cache, progress=False)
     else:
         import datasets
 
