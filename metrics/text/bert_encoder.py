@@ -79,8 +79,8 @@ class Encoder:
         return [ids if ids is not None else list(empty) for ids in out]
 
     def embed(self, sentences: Sequence[str], batch_size: int = 64) -> dict[str, tuple[list[int], Any]]:
-        """``{sentence: (token ids, normalised vectors (tokens x dim) on the device)}`` for the distinct
-        sentences, computed in length-sorted batches."""
+        """``{sentence: (token ids, normalised float32 vectors (tokens x dim), numpy)}`` for the distinct
+        sentences, computed on the device in length-sorted batches."""
         import torch
 
         distinct = list(dict.fromkeys(sentences))
@@ -103,7 +103,7 @@ class Encoder:
                 else:
                     hidden = self.model(x, attention_mask=mask, output_hidden_states=True).hidden_states[
                         self._hidden_index]
-                hidden = hidden / hidden.norm(dim=-1, keepdim=True)
+                hidden = (hidden / hidden.norm(dim=-1, keepdim=True)).float().cpu().numpy()
                 for row, i in enumerate(chunk):
                     out[distinct[i]] = (ids[i], hidden[row, :len(ids[i])])
         return out
@@ -136,14 +136,12 @@ def get_encoder(folder: str, num_layers: int | None, device: str | None, use_fas
     return enc
 
 
-def greedy_maxima(pairs: Sequence[tuple[Any, Any]]) -> list[tuple[np.ndarray, np.ndarray]]:
+def greedy_maxima(pairs: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[tuple[np.ndarray, np.ndarray]]:
     """For each (hypothesis vectors, reference vectors): the best cosine of each hypothesis token
-    over the reference tokens, and of each reference token over the hypothesis tokens."""
-    import torch
-
+    over the reference tokens, and of each reference token over the hypothesis tokens (numpy: a
+    few small matrix products per pair cost less than torch's per-call overhead)."""
     out = []
-    with torch.inference_mode():
-        for hyp, ref in pairs:
-            sim = hyp @ ref.T
-            out.append((sim.max(dim=1).values.float().cpu().numpy(), sim.max(dim=0).values.float().cpu().numpy()))
+    for hyp, ref in pairs:
+        sim = hyp @ ref.T
+        out.append((sim.max(axis=1), sim.max(axis=0)))
     return out
