@@ -69,6 +69,7 @@ BUILTIN_METRICS: dict[str, str] = {
     "nist_mt": "metrics.text.nist",
     "xnli": "metrics.classification.xnli",
     "bertscore": "metrics.text.bertscore",
+    "character": "metrics.text.character",
 }
 
 _REGISTRY: dict[str, type] = {}
