@@ -240,7 +240,7 @@ def _block_take(table: pa.Table, pos: np.ndarray, combine: bool) -> pa.Table:
     if len(pos) <= _RUNS_PER_BATCH * touched:
         out = _gather_runs(batches, offsets, chunk_ids, pos, table.schema)
         return out.combine_chunks() if combine else out
-    if _is_ascending(pos):
+    if _is_ascending(chunk_ids):  # already grouped by batch (e.g. one batch): takes in order, no re-ordering
         out = _gather_sorted(batches, offsets, chunk_ids, pos, table.schema)
         return out.combine_chunks() if combine else out
     order = np.argsort(chunk_ids, kind="stable")

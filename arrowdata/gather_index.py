@@ -9,7 +9,8 @@ per-batch work altogether:
   (memory-mapped) data buffers, never copying them. Gathering rows is then a numpy take
   over those 16-byte views plus one cast back, which copies each selected string once.
 * **fixed-width** columns (numbers, booleans, dates, decimals...) are small next to the
-  text, so they are combined into one contiguous array and gathered with a single take.
+  text, so they are combined into one contiguous array and gathered with a single take;
+  so are lists of them (tokenized ``input_ids`` and masks), while the budget allows.
 
 Indexes are built on the first large gather from a table, cached for that table's
 lifetime, and capped at :data:`INDEX_BUDGET_BYTES` per table; columns of other types
@@ -35,7 +36,7 @@ import pyarrow.types as pat
 
 logger = logging.getLogger(__name__)
 
-#: Most bytes of index kept per table (views: 16 bytes a row, plus a byte for nulls).
+#: Most bytes of index kept per table (views: 16 bytes a row, plus a byte for nulls; combined columns: their size).
 INDEX_BUDGET_BYTES = 256 * 1024 * 1024
 
 _VIEW_OF = {pa.string(): pa.string_view(), pa.large_string(): pa.string_view(),
@@ -91,6 +92,10 @@ def _index_kind(arrow_type: pa.DataType) -> Callable[[pa.ChunkedArray], "ViewInd
         return None
     if (pat.is_integer(arrow_type) or pat.is_floating(arrow_type) or pat.is_boolean(arrow_type)
             or pat.is_temporal(arrow_type) or pat.is_decimal(arrow_type) or pat.is_fixed_size_binary(arrow_type)):
+        return FlatIndex
+    if (pat.is_list(arrow_type) or pat.is_large_list(arrow_type)) and _index_kind(arrow_type.value_type) is FlatIndex:
+        # Token lists (input_ids, masks): combined, one take copies each gathered row once, where
+        # the block path copies it three times (per-batch takes, concatenation, re-ordering).
         return FlatIndex
     return None
 
