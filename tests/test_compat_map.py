@@ -156,3 +156,18 @@ def test_worker_parts_that_disagree_on_a_kept_feature_are_not_mislabelled():
 
 def _relabel_fit(row, i):
     return {"label": 1 - row["label"]}
+
+
+@pytest.mark.parametrize("mode", [True, False, "mix"])
+def test_rows_returning_fewer_keys_update_their_input_row_like_hf(mode):
+    def change(x):
+        if x["a"]["b"] < 2:
+            x["a"]["c"] = -1
+            return dict(x) if mode is False else x
+        x["a"]["c"] = x["a"]["b"]  # changed in place; {} means "this row as the function left it"
+        return x if mode is True else {}
+
+    data = {"a": [{"b": 0}, {"b": 1}, {"b": 2}, {"b": 3}]}
+    assert Dataset.from_dict(data).map(change)[:] == hf.Dataset.from_dict(data).map(change)[:]
+    with pytest.raises(ValueError, match="new column must be returned for every row"):
+        Dataset.from_dict({"x": [1, 2]}).map(lambda r: {"y": 1} if r["x"] == 1 else {})

@@ -44,6 +44,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger(__name__)
 
+#: Part of every map key: bumped when what a function's output becomes changes (stored types, kept
+#: features, Json...), so results cached under the older rules are recomputed, never served.
+MAP_OUTPUT_RULES = 2
+
 
 def _names(value: Any, argument: str, available: list[str]) -> list[str]:
     if value is None:
@@ -189,7 +193,8 @@ class MapOps(DatasetCore):
             batch_size = None
         args = {"with_indices": with_indices, "with_rank": with_rank, "input_columns": input_cols,
                 "batched": batched, "remove_columns": sorted(remove), "batch_format": check_batch_format(batch_format),
-                "features": features.to_dict() if features is not None else None}
+                "features": features.to_dict() if features is not None else None,
+                "output_rules": MAP_OUTPUT_RULES}
         if batched:
             args.update(batch_size=batch_size, drop_last_batch=drop_last_batch)
         if with_rank:  # ranks are only meaningful for a given number of workers

@@ -35,7 +35,7 @@ from ..features.serialization import SCHEMA_METADATA_KEY, features_json_from_met
 from ..features.types import Json
 from ..gather import take
 from .async_calls import AsyncCalls, batch_window, is_async
-from .batch_formats import LazyRow, RowBatches, format_batch, format_rows
+from .batch_formats import LazyRow, RowBatches, format_batch, format_rows, python_column
 from .outputs import OutputSink, TransformError, append_arrow, is_table_output, merge, to_table
 
 #: Rows per read when the function sees one row at a time or the filter is an Arrow expression.
@@ -321,18 +321,38 @@ def _row_outputs(spec: MapSpec, batch: pa.Table, offset: int, rank: int | None,
     else:
         keys = list(outs[0])
     columns: dict[str, list] = {}
-    for k in keys:
-        try:
+    try:
+        for k in keys:
             columns[k] = _plain_rows([out[k] for out in outs])
-        except KeyError:
-            bad = next(i for i, out in enumerate(outs) if k not in out)
-            raise TransformError(f"map at row {offset + bad}: the function returned keys {sorted(outs[bad])} but "
-                                 f"{sorted(keys)} for other rows; return the same keys for every row") from None
-    if not given_back and any(len(out) != len(keys) for out in outs):
-        bad = next(i for i, out in enumerate(outs) if len(out) != len(keys))
-        raise TransformError(f"map at row {offset + bad}: the function returned keys {sorted(outs[bad])} but "
-                             f"{sorted(keys)} for other rows; return the same keys for every row")
+        same_keys = given_back or all(len(out) == len(keys) for out in outs)
+    except KeyError:
+        same_keys = False
+    if not same_keys:
+        columns = _ragged_columns(outs, batch, offset, rows)
     row_batches.release(rows)
+    return columns
+
+
+def _ragged_columns(outs: list, batch: pa.Table, offset: int, rows: list) -> dict[str, list]:
+    """Rows that returned different keys: as in HF, a row's output updates its input row, so a key a row
+    left out takes that row's input value as the function left it (``{}`` keeps the row, with any
+    in-place change); a new column must be returned by every row."""
+    keys = list(dict.fromkeys(k for out in outs for k in out))
+    names = batch.schema.names
+    lazy = bool(rows) and isinstance(rows[0], LazyRow)
+    columns: dict[str, list] = {}
+    for k in keys:
+        inputs = None if k not in names else [row[k] for row in rows] if lazy else python_column(batch, k)
+        values = []
+        for i, out in enumerate(outs):
+            if k in out:
+                values.append(out[k])
+            elif inputs is not None:
+                values.append(inputs[i])
+            else:
+                raise TransformError(f"map at row {offset + i}: the function returned keys {sorted(out)} but "
+                                     f"{sorted(keys)} for other rows; a new column must be returned for every row")
+        columns[k] = _plain_rows(values)
     return columns
 
 
