@@ -162,7 +162,7 @@ def replace_folder(tmp: str, final: str) -> None:
         return
     old = f"{final.rstrip('/')}{TMP_MARKER}{os.getpid()}-{uuid.uuid4().hex[:8]}"
     journal = f"{final.rstrip('/')}{_SWAP_MARKER}{os.getpid()}-{uuid.uuid4().hex[:8]}.json"
-    staged = f"{journal}{TMP_MARKER}{os.getpid()}"
+    staged = f"{final.rstrip('/')}{TMP_MARKER}{os.getpid()}-{uuid.uuid4().hex[:8]}.swap"  # swept if we die
     with open(staged, "w", encoding="utf-8") as f:
         json.dump({"old": old, "new": tmp}, f)
         f.flush()

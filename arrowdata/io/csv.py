@@ -134,9 +134,15 @@ class CsvBuilder(Builder):
 
         read, parse, convert = self._pyarrow_options(f, schema)
         # local uncompressed files are read natively by pyarrow, not through a Python file object
-        native = f.is_local and compression_of(f.path) is None
+        native = f.is_local and compression_of(f.path) is None and not self.options["lenient"]
         stream = pa.memory_map(f.path) if native else f.open()
-        wanted_binary = {fld.name for fld in schema if pa.types.is_binary(fld.type)} if schema is not None else set()
+        if self.options["lenient"]:  # undecodable bytes become U+FFFD before pyarrow sees them
+            import codecs
+
+            stream = codecs.EncodedFile(stream, "utf-8", self.options["encoding"], errors="replace")
+            read.encoding = "utf-8"
+        wanted_binary = {fld.name for fld in schema if pa.types.is_binary(fld.type) and fld.name in fixed} \
+            if schema is not None else set()
         last = None
         try:
             try:

@@ -24,7 +24,7 @@ from typing import Any, BinaryIO, Iterator
 
 import pyarrow as pa
 
-from ..errors import DataFileError
+from ..errors import ArrowDataError, DataFileError
 from .builder import Builder, register_builder
 from .files import DataFile
 
@@ -243,6 +243,34 @@ class JsonBuilder(Builder):
                         return DataFileError(f"value is a {kind} but earlier rows hold a {seen}; cast it or "
                                              f"pass features", path=f.url, line=line, column=".".join(path))
         return DataFileError(f"cannot read JSON Lines: {msg}", path=f.url, line=first_line)
+
+    def locate_cast_error(self, f: DataFile, error: Exception, features: Any) -> DataFileError | None:
+        """The line of the first value of ``error.column`` that does not fit its feature (error path only;
+        JSON Lines only: a document has no useful line per row)."""
+        from ..features import Features, cast_table
+
+        column = getattr(error, "column", None)
+        if column is None or features is None or column not in features:
+            return None
+        target = Features({column: features[column]})
+        with f.open() as stream:
+            buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream, 1 << 20)
+            if self.options["field"] is not None or _is_document(buffered):
+                return None
+            for line, raw in enumerate(buffered, 1):
+                try:
+                    row = _pyjson.loads(raw)
+                except (ValueError, RecursionError):
+                    continue
+                if not isinstance(row, dict) or row.get(column) is None:
+                    continue
+                try:
+                    cast_table(pa.table({column: [row[column]]}), target)
+                except (ArrowDataError, pa.ArrowException, TypeError, ValueError, OverflowError):
+                    value = _pyjson.dumps(row[column])
+                    return DataFileError(f"value {value[:80]} does not fit {features[column]} (the features say so)",
+                                         path=f.url, line=line, column=column)
+        return None
 
     # -- one JSON document ----------------------------------------------------------------------
     def _read_document(self, f: DataFile, stream: BinaryIO, explicit: pa.Schema | None) -> Iterator[pa.Table]:
