@@ -168,3 +168,17 @@ def test_cli_bertscore_with_a_local_model(tmp_path, capsys):
     want = metrics.load("bertscore", model_type=model, num_layers=2).compute(
         predictions=["the cat sat", "a dog"], references=["the cat sat down", "the dog"])
     assert np.allclose(out["f1"], want["f1"]) and len(out["precision"]) == 2
+
+
+def test_docs_list_every_metric_with_its_reference_keys_and_state():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "metrics.md").read_text(encoding="utf-8")
+    table = text[text.index("## Every metric"):]
+    table = table[:table.index("\n## ", 5)]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    named = {name.strip("` ") for row in rows for name in row.split("|")[1].split(",")}
+    named = {n.split(" ")[0].strip("`") for n in named}
+    assert set(metrics.BUILTIN_METRICS) <= named, sorted(set(metrics.BUILTIN_METRICS) - named)
+    assert all(len(row.split("|")) == 6 for row in rows)  # name | reference | keys | state
+    assert "import metrics as evaluate" in text
