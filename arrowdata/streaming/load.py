@@ -18,6 +18,9 @@ from .features_lazy import LazyFeatures
 from .iterable import IterableDataset
 from .sources import FileShard, SourcePlan
 
+#: rows per decoded batch when streaming, by builder (unless the user set ``batch_size``)
+STREAM_BATCH_ROWS = {"parquet": 16_384}
+
 
 def as_features(features: Any) -> Any:
     """``features`` as :class:`arrowdata.Features` (from a dict of feature objects or their JSON form)."""
@@ -35,6 +38,11 @@ def stream_files(builder: Any, files: list, *, split: str | None = None, feature
     """An :class:`IterableDataset` reading ``files`` (``arrowdata.io.DataFile``) with ``builder``."""
     from .remote import resilient
 
+    defaults = type(builder).defaults
+    if "batch_size" in defaults and builder.options.get("batch_size") == defaults["batch_size"] \
+            and builder.name in STREAM_BATCH_ROWS:
+        # A stream hands batches on at once: smaller decoded batches stay in the CPU caches.
+        builder = type(builder)(**{**builder.options, "batch_size": STREAM_BATCH_ROWS[builder.name]})
     feats = as_features(features)
     plan = SourcePlan(tuple(FileShard(builder, resilient(f), feats) for f in files))
     lazy = LazyFeatures(feats) if feats is not None else LazyFeatures(plan=plan)

@@ -29,6 +29,10 @@ from .plan import Context, Plan, Runner
 from .state import Cursor
 
 
+#: rows per kernel call for row-wise functions and expressions
+ROWWISE_ROWS = 16_384
+
+
 class _Shifted:
     """Calls ``function`` with indices counted from ``base`` (the kernels count from the batch)."""
 
@@ -69,14 +73,17 @@ class _BatchedRunner(Runner):
         return {"cursor": self.cursor.state(), "index": self.index}
 
     def next(self) -> pa.Table | None:
-        size = self.plan.batch_size if self.plan.batched else None
+        batched = self.plan.batched and self.plan.batch_size is not None and self.plan.batch_size > 0
         while True:
-            if size is not None and size > 0:
+            if batched:
+                size = self.plan.batch_size
                 batch = self.cursor.take(size)
                 if batch is not None and self.plan.drop_last_batch and batch.num_rows < size:
                     return None
             else:
-                batch = self.cursor.next_batch()
+                # Row-wise functions see rows one by one whatever the cut; large calls let the kernel
+                # keep the columns the function reads decoded up front from its second batch on.
+                batch = self.cursor.take(ROWWISE_ROWS)
             if batch is None:
                 return None
             first, self.index = self.index, self.index + batch.num_rows
@@ -161,7 +168,9 @@ class _FilterRunner(_BatchedRunner):
         kept = run_filter(batch, None, 0, batch.num_rows, self.spec)
         if len(kept) == batch.num_rows:
             return batch
-        return batch.take(pa.array(kept.astype(np.int64)))
+        from ..gather import take
+
+        return take(batch, kept.astype(np.int64))
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,9 @@ class _Store:
                 table = pa.concat_tables(tables, promote_options="permissive")
         else:
             table = tables[0]
-        return table.take(pa.array(where, pa.int64()))
+        from ..gather import take
+
+        return take(table, where)
 
     def keep(self, live: np.ndarray, limit: int) -> None:
         """Drop parts no live position refers to; compact into one part past ``limit`` rows."""
