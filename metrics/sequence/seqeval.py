@@ -58,6 +58,13 @@ class Seqeval(Metric):
     "overall_recall", "overall_f1", "overall_accuracy"}`` with types sorted.
     """
 
+    citation = """\
+@inproceedings{ramshaw-marcus-1995-text, title = "Text Chunking using Transformation-Based Learning",
+    author = "Ramshaw, Lance and Marcus, Mitch", booktitle = "Third Workshop on Very Large Corpora", year = "1995"}
+@misc{seqeval, title = {seqeval: A Python framework for sequence labeling evaluation},
+    author = {Hiroki Nakayama}, year = {2018}, url = {https://github.com/chakki-works/seqeval}}
+"""
+
     default_options = {"suffix": False, "scheme": None, "mode": None, "sample_weight": None,
                        "zero_division": "warn"}
     state_options = ("suffix", "scheme", "mode")

@@ -83,6 +83,12 @@ class BertScore(Metric):
     "f1": [...], "hashcode": str}``.
     """
 
+    citation = """\
+@inproceedings{bert-score, title = {BERTScore: Evaluating Text Generation with BERT},
+    author = {Tianyi Zhang and Varsha Kishore and Felix Wu and Kilian Q. Weinberger and Yoav Artzi},
+    booktitle = {International Conference on Learning Representations}, year = {2020}}
+"""
+
     default_options = {"model_type": None, "num_layers": None, "idf": False, "rescale_with_baseline": False,
                        "baseline_path": None, "batch_size": 64, "device": None, "use_fast_tokenizer": False,
                        "lang": None, "verbose": False, "nthreads": 4, "all_layers": False}

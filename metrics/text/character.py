@@ -105,6 +105,12 @@ class Character(Metric):
     ``{"cer_score": float}`` plus ``"cer_scores"`` (one per pair) with ``return_all_scores=True``.
     """
 
+    citation = """\
+@inproceedings{wang-etal-2016-character, title = "{C}harac{T}er: Translation Edit Rate on Character Level",
+    author = "Wang, Weiyue and Peter, Jan-Thorsten and Rosendahl, Hendrik and Ney, Hermann",
+    booktitle = "Proceedings of the First Conference on Machine Translation", year = "2016", pages = "505--510"}
+"""
+
     default_options = {"aggregate": "mean", "return_all_scores": False}
 
     def _init_states(self) -> None:

@@ -50,6 +50,11 @@ class GoogleBleu(Metric):
     ``max_len`` (4). Returns ``{"google_bleu": float}``.
     """
 
+    citation = """\
+@misc{wu2016googles, title = {Google's Neural Machine Translation System: Bridging the Gap between Human
+    and Machine Translation}, author = {Yonghui Wu and others}, year = {2016}, eprint = {1609.08144}}
+"""
+
     default_options = {"tokenizer": None, "min_len": 1, "max_len": 4}
     state_options = ("tokenizer", "min_len", "max_len")
 

@@ -117,6 +117,11 @@ class NistMt(Metric):
     Returns ``{"nist_mt": float}``.
     """
 
+    citation = """\
+@inproceedings{10.5555/1289189.1289273, author = {Doddington, George}, title = {Automatic Evaluation of
+    Machine Translation Quality Using N-Gram Co-Occurrence Statistics}, year = {2002}, series = {HLT '02}}
+"""
+
     default_options = {"n": 5, "lowercase": False, "western_lang": True}
     state_options = ("lowercase", "western_lang")
 
