@@ -222,6 +222,17 @@ def test_stream_loader_packs_each_window_into_blocks():
     assert blocks == want and all(len(b) == 16 for b in blocks)
 
 
+def test_stream_loader_gives_torch_tensors_by_default():
+    torch = pytest.importorskip("torch")
+    from loaders.ray_source import StreamLoader
+
+    table = _token_table(20, seed=3)
+    batches = list(StreamLoader(lambda: iter(_windows(table, [7, 13])), batch_size=8, pad_token_id=0))
+    assert all(isinstance(b["input_ids"], torch.Tensor) for b in batches)
+    assert [r for b in batches for r in _rows({k: v.numpy() for k, v in b.items()})] == \
+        table.column("input_ids").to_pylist()
+
+
 def test_stream_loader_rejects_bad_arguments():
     from loaders import LoaderError
     from loaders.ray_source import StreamLoader

@@ -1,7 +1,8 @@
 """map/filter on a real local Ray cluster (engine="ray"), to_ray/from_ray, and streaming_split ingest.
 
-One 2-CPU cluster per test session (started on first use, shut down at the end); split consumers
-are declared with num_cpus=0 so they do not starve the read tasks of the CPUs.
+One 2-CPU cluster per test session, i.e. per xdist worker that runs any of these tests (started on
+first use, shut down at the end); split consumers are declared with num_cpus=0 so they do not
+starve the read tasks of the CPUs.
 """
 from __future__ import annotations
 
@@ -10,8 +11,6 @@ import os
 import pytest
 
 ray = pytest.importorskip("ray")
-
-pytestmark = pytest.mark.xdist_group("ray")  # every test here in one xdist worker: one cluster per run
 
 import pyarrow.compute as pc  # noqa: E402
 
@@ -171,7 +170,9 @@ def test_streaming_split_feeds_a_padded_loader_on_each_rank(cluster):
         from loaders.ray_source import StreamLoader
 
         seen, widths = [], []
-        for batch in StreamLoader(shard, batch_size=8, window_rows=32, pad_token_id=0):
+        # numpy: the TorchLoader's padding path without importing torch in two fresh Ray workers
+        # (tests/test_engine_local.py checks the torch tensors of the same loader).
+        for batch in StreamLoader(shard, batch_size=8, window_rows=32, pad_token_id=0, loader="numpy"):
             widths.append(int(batch["input_ids"].shape[1]))
             lengths = batch["attention_mask"].sum(1).tolist()
             seen += [(int(lab), ids[:k]) for lab, ids, k in zip(batch["labels"].tolist(),

@@ -158,9 +158,15 @@ class RayEngine:
             self.tasks_submitted += 1
             next_chunk += 1
 
+        # When num_proc covers the whole cluster, one more task per worker waits in Ray's queue, so a
+        # worker that finishes starts its next chunk at once instead of waiting for the driver's
+        # round trip; below that, extra tasks would run at once and exceed the hint (and with_rank
+        # needs one task per rank at a time).
+        cluster_cpus = ray.cluster_resources().get("CPU", 0)
+        depth = 2 if cluster_cpus <= workers and not job.spec.with_rank else 1
         try:
-            for rank in range(min(workers, len(ranges))):
-                submit(rank)
+            for slot in range(min(workers * depth, len(ranges))):
+                submit(slot % workers)
             while pending:
                 (ref,), _ = ray.wait(list(pending), num_returns=1)
                 chunk, rank = pending.pop(ref)

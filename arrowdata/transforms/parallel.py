@@ -32,6 +32,7 @@ import multiprocessing as mp
 import os
 import queue
 import sys
+import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -226,11 +227,18 @@ def run_parallel(job: Job, num_proc: int, ranges: list[tuple[int, int]],
                 outputs[chunk] = (out, returned)
                 pending -= 1
     finally:
-        _stop(workers)
+        _stop(workers, grace=0.0 if pending else 2.0)
     return outputs
 
 
-def _stop(workers: list) -> None:
+def _stop(workers: list, grace: float = 0.0) -> None:
+    """Terminate the workers; after a complete run, first give them ``grace`` seconds to exit on their
+    own (they have their end-of-tasks marker): a SIGTERM mid-exit is noise, and a driver connected to
+    Ray has a handler that prints a stack trace for it in every forked child."""
+    deadline = time.monotonic() + grace
+    for w in workers:
+        if w.pid is not None and grace:
+            w.join(timeout=max(0.0, deadline - time.monotonic()))
     for w in workers:
         if w.is_alive():
             w.terminate()
