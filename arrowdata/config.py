@@ -12,6 +12,11 @@ from pathlib import Path
 
 _caching_enabled = True
 
+#: ``load_dataset(keep_in_memory=None)`` copies a split into RAM when its Arrow data is smaller than
+#: this many bytes (0, the default: always memory-map), as HF's ``datasets.config.IN_MEMORY_MAX_SIZE``.
+#: ``ARROWDATA_IN_MEMORY_MAX_SIZE`` sets it at start-up.
+IN_MEMORY_MAX_SIZE = int(os.environ.get("ARROWDATA_IN_MEMORY_MAX_SIZE", "0") or 0)
+
 
 _absolute: dict[str, Path] = {}
 

@@ -111,6 +111,11 @@ class Dataset(MapOps, RowOps, ColumnOps, GroupOps, ExportOps, FrameworkExportOps
         return self._split
 
     @property
+    def dataset_size(self) -> int:
+        """Bytes of Arrow data in this dataset's table (HF's ``dataset_size``; mapped, not read)."""
+        return self._table.nbytes
+
+    @property
     def fingerprint(self) -> str:
         """The content key of this dataset (32 hex characters)."""
         return self._fingerprint

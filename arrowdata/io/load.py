@@ -166,7 +166,9 @@ def load_dataset(path: str | None = None, name: str | None = None, data_dir: str
             the reader produced are converted where exact (CSV ``"1.0"`` to an int, numbers to strings).
         download_mode: ``"force_redownload"`` converts again even when the cache holds the files'
             conversion; the other HF values reuse it.
-        keep_in_memory: load the converted table into RAM instead of memory-mapping it.
+        keep_in_memory: load the converted table into RAM instead of memory-mapping it; ``None``
+            (default): into RAM only when smaller than ``arrowdata.config.IN_MEMORY_MAX_SIZE`` bytes
+            (0 by default: always memory-mapped), as in HF.
         streaming: return ``IterableDataset`` streams reading the files lazily (``arrowdata.streaming``).
         storage_options: passed to fsspec (credentials, ``client_kwargs={"endpoint_url": ...}``).
         download_config, verification_mode, save_infos, revision, token, num_proc, trust_remote_code:
@@ -226,6 +228,10 @@ def load_dataset(path: str | None = None, name: str | None = None, data_dir: str
             shutil.rmtree(root / conversion_key(configured, resolved[s], feats, s), ignore_errors=True)
         loaded[s] = _load_split(configured, resolved[s], s, feats, root, keep_in_memory=bool(keep_in_memory),
                                 progress=progress, max_shard_size=max_shard_size)
+        if keep_in_memory is None and 0 < loaded[s].dataset_size < config.IN_MEMORY_MAX_SIZE:
+            # HF's rule for keep_in_memory=None: small splits in RAM (config.IN_MEMORY_MAX_SIZE, 0 = never)
+            loaded[s] = _load_split(configured, resolved[s], s, feats, root, keep_in_memory=True,
+                                    progress=progress, max_shard_size=max_shard_size)
     if split is None:
         return DatasetDict(loaded)
     out = [apply_split(loaded, spec) for spec in wanted_specs]
