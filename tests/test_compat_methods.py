@@ -130,7 +130,21 @@ def test_batch_and_repeat_errors_name_the_argument():
     with pytest.raises(ValueError, match="num_times"):
         ds.repeat(None)
     with pytest.raises(ValueError, match="num_times"):
-        ds.repeat(-1)
+        ds.repeat("2")
+    assert len(ds.repeat(-1)) == 0  # as HF: zero or fewer times is no rows
+
+
+def test_concatenate_merges_descriptions_and_keeps_named_files(tmp_path):
+    from arrowdata import DatasetInfo
+
+    one = Dataset.from_dict({"id": [0, 1]}, info=DatasetInfo(description="one"))
+    two = Dataset.from_dict({"id": [2]}, info=DatasetInfo(description="two"))
+    out = arrowdata.concatenate_datasets([one, two, Dataset.from_dict({"id": [3]})])
+    assert out.info.description == "one\n\ntwo" and out["id"] == [0, 1, 2, 3]
+    # map() without a function but with cache_file_name writes that file, as HF does
+    files = [d.map(cache_file_name=str(tmp_path / f"{i}.arrow")) for i, d in enumerate([one, two])]
+    assert [d.cache_files for d in files] == [[{"filename": str(tmp_path / f"{i}.arrow")}] for i in range(2)]
+    assert len(arrowdata.concatenate_datasets(files).cache_files) == 2
 
 
 def test_batch_matches_hf_and_keeps_class_labels():

@@ -96,6 +96,16 @@ def _common(values: list[Any]) -> Any:
     return values[0] if all(v == values[0] for v in values[1:]) else None
 
 
+def _merged_info(dsets: list["Dataset"]) -> "DatasetInfo":
+    """The first dataset's info with the distinct non-empty descriptions, citations, homepages and
+    licenses of all of them joined by a blank line, as HF ``datasets`` merges them."""
+    out = dsets[0]._info.copy()
+    for key in ("description", "citation", "homepage", "license"):
+        texts = list(dict.fromkeys(t for t in (getattr(d._info, key) for d in dsets) if t))
+        setattr(out, key, "\n\n".join(texts))
+    return out
+
+
 def _concat_rows(dsets: list["Dataset"], info: "DatasetInfo | None", split: str | None) -> "Dataset":
     from ..dataset import Dataset
     from ..table import concat_tables
@@ -123,7 +133,7 @@ def _concat_rows(dsets: list["Dataset"], info: "DatasetInfo | None", split: str 
     fmt = _common([d._format for d in dsets])
     if fmt is None:
         logger.info("concatenate_datasets: the datasets have different formats; the result has the default format")
-    out_info = info.copy() if info is not None else dsets[0]._info.copy()
+    out_info = info.copy() if info is not None else _merged_info(dsets)
     out_info.features = features
     fingerprint = derive_fingerprint(dsets[0]._fingerprint, "concatenate_datasets",
                                      {"axis": 0, "fingerprints": [d._fingerprint for d in dsets]})

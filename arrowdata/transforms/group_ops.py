@@ -105,7 +105,7 @@ class GroupOps(DatasetCore):
                                 info=info, split=self._split, format=self._format)
 
     def repeat(self, num_times: int) -> "Dataset":
-        """The rows ``num_times`` times over (``0``: no rows), by repeating indices: no data is copied.
+        """The rows ``num_times`` times over (``0`` or less: no rows), by repeating indices: no data is copied.
 
         Example:
             >>> from arrowdata import Dataset
@@ -115,8 +115,9 @@ class GroupOps(DatasetCore):
         if num_times is None:
             raise InvalidArgumentError("num_times", "map-style datasets cannot repeat forever; give a count "
                                                     "(or use to_iterable_dataset().repeat(None))")
-        if not isinstance(num_times, (int, np.integer)) or isinstance(num_times, bool) or num_times < 0:
-            raise InvalidArgumentError("num_times", f"must be a non-negative integer, got {num_times!r}")
+        if not isinstance(num_times, (int, np.integer)) or isinstance(num_times, bool):
+            raise InvalidArgumentError("num_times", f"must be an integer, got {num_times!r}")
+        num_times = max(int(num_times), 0)  # as HF: zero or fewer times is no rows
         current = self._indices_np()
         base = np.arange(self._table.num_rows, dtype=np.int64) if current is None else current
         if int(num_times) == 1:

@@ -18,6 +18,7 @@ Example:
 """
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -57,6 +58,10 @@ def _names(value: Any, argument: str, available: list[str]) -> list[str]:
         raise TransformError(f"{argument}: expected a column name or a list of names, got {value!r}")
     check_columns(available, names, argument)
     return names
+
+
+def _select_columns(table: pa.Table, columns: list[str]) -> pa.Table:
+    return table.select(columns)
 
 
 def _check_common(op: str, function: Any, batched: bool, batch_size: Any, num_proc: Any, fn_kwargs: Any,
@@ -202,6 +207,11 @@ class MapOps(DatasetCore):
         if not try_original_type:
             args["try_original_type"] = False
         key = transform_key(self._fingerprint, "map", function, fn_kwargs, args, cache_key)
+        if function is None and cache_file_name is not None and not keep_in_memory and len(self) > 0:
+            # HF writes the file the user named even for an identity map (scripts then count cache_files)
+            kept = [c for c in columns if c not in remove]
+            function, batched, batch_size = functools.partial(_select_columns, columns=kept), True, 1000
+            batch_format = "arrow"
         if function is None or len(self) == 0:
             return self._map_trivial(remove, features, key.fingerprint)
         spec = MapSpec(function=function, with_indices=with_indices, with_rank=with_rank, input_columns=input_cols,
