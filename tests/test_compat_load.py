@@ -272,3 +272,16 @@ def test_streaming_dispatch_returns_iterable_splits(tmp_path):
     p = _csv(tmp_path / "a.csv", range(4))
     streams = arrowdata.load_dataset("csv", data_files={"train": p, "test": p}, streaming=True)
     assert sorted(streams) == ["test", "train"] and [r["id"] for r in streams["test"]] == [0, 1, 2, 3]
+
+
+def test_keep_in_memory_none_follows_in_memory_max_size(tmp_path, monkeypatch):
+    p = _csv(tmp_path / "a.csv", range(50))
+    mapped = arrowdata.load_dataset("csv", data_files=p, split="train", progress=False)
+    assert mapped.cache_files  # default: memory-mapped from the conversion
+    monkeypatch.setattr(arrowdata.config, "IN_MEMORY_MAX_SIZE", mapped.dataset_size + 1)
+    small = arrowdata.load_dataset("csv", data_files=p, split="train", progress=False)
+    assert not small.cache_files and small.to_list() == mapped.to_list()
+    monkeypatch.setattr(arrowdata.config, "IN_MEMORY_MAX_SIZE", mapped.dataset_size)  # not smaller: mapped
+    assert arrowdata.load_dataset("csv", data_files=p, split="train", progress=False).cache_files
+    assert arrowdata.load_dataset("csv", data_files=p, split="train", keep_in_memory=False,
+                                  progress=False).cache_files
