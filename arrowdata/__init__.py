@@ -13,14 +13,13 @@ from typing import Any
 from . import config
 from .config import disable_caching, enable_caching, is_caching_enabled
 from .dataset import Dataset
-from .dataset_dict import DatasetDict
+from .dataset_dict import DatasetDict, load_from_disk
 from .engines import get_engine, set_engine
 from .errors import (ArrowDataError, CacheLockTimeout, CastError, CorruptFileError, DataFileError, MissingFileError,
                      SchemaMismatchError, UnknownNameError)
 from .features import (Array2D, Array3D, Array4D, Array5D, ClassLabel, Features, Json, LargeList, List, Sequence,
                        Translation, TranslationVariableLanguages, Value)
 from .info import DatasetInfo
-from .persistence import load_from_disk
 from .sample_data import load_sample, sample_path
 from .splits import NamedSplit, Split
 from .utils import (are_progress_bars_disabled, disable_progress_bar, disable_progress_bars, enable_progress_bar,
@@ -52,7 +51,7 @@ def from_ray(ray_dataset: Any, cache_key: str | None = None, **kwargs: Any) -> A
     """
     from .engines.ray_data import from_ray as _from_ray
 
-    return _from_ray(ray_dataset, cache_key, **kwargs)
+    return _from_ray(ray_dataset, cache_key, dataset_cls=Dataset, **kwargs)
 
 
 def concatenate_datasets(*args: Any, **kwargs: Any) -> Any:

@@ -39,7 +39,9 @@ from .projection import Projection, ProjectionState
 from .table import normalize_table, open_arrow_files
 from .features.json_values import decode_rows, json_features
 from .lifecycle import LifecycleOps
-from .transforms import ColumnOps, MapOps, RowOps
+from .transforms.column_ops import ColumnOps
+from .transforms.map_ops import MapOps
+from .transforms.row_ops import RowOps
 from .transforms.group_ops import GroupOps
 
 # Formats whose batch is a dict of indexable columns, so rows can be cut from a converted batch.

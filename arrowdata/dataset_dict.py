@@ -21,7 +21,9 @@ import os
 import re
 from typing import Any, Callable, Iterator, Mapping
 
-from .errors import ArrowDataError, InvalidArgumentError
+from .errors import ArrowDataError, InvalidArgumentError, MissingFileError
+from .folder_format import DICT_JSON, STATE_JSON, dict_splits, folder_kind, local_folder, save_folder, write_dict_json
+from .persistence import _num_shards, load_dataset_folder, write_dataset_folder
 
 # Per-split keyword (as DatasetDict takes it) -> the Dataset keyword it feeds.
 PER_SPLIT_KWARGS = {
@@ -180,9 +182,6 @@ class DatasetDict(dict):
             >>> load_from_disk(p)["train"]["a"]
             [1]
         """
-        from .folder_format import save_folder, write_dict_json
-        from .persistence import _num_shards, write_dataset_folder
-
         self._check_values_type()
         for split in self:
             if not isinstance(split, str) or not _SPLIT_NAME.match(split):
@@ -198,8 +197,7 @@ class DatasetDict(dict):
                 if n is None and num_proc:
                     n = min(max(_num_shards(ds, max_shard_size, None), num_proc), max(1, ds.num_rows))
                 write_dataset_folder(ds, os.path.join(folder, split), max_shard_size, n)
-            with open(os.path.join(folder, DICT_JSON), "w") as f:
-                json.dump({"splits": list(self)}, f)
+            write_dict_json(folder, list(self))
 
         save_folder(write, dataset_dict_path, storage_options)
 
@@ -207,8 +205,6 @@ class DatasetDict(dict):
     def load_from_disk(dataset_dict_path: str | os.PathLike, keep_in_memory: bool | None = None,
                        storage_options: dict | None = None) -> "DatasetDict":
         """Open a folder written by ``DatasetDict.save_to_disk`` (arrowdata's or HF's)."""
-        from .persistence import load_from_disk
-
         out = load_from_disk(dataset_dict_path, keep_in_memory=keep_in_memory, storage_options=storage_options)
         if not isinstance(out, DatasetDict):
             raise ArrowDataError(f"{dataset_dict_path} holds a single Dataset, not a DatasetDict; "
@@ -217,7 +213,35 @@ class DatasetDict(dict):
 
     @classmethod
     def _load_folder(cls, folder: str, keep_in_memory: bool = False, verify: bool | None = None) -> "DatasetDict":
-        from .folder_format import dict_splits
-        from .persistence import load_dataset_folder
+        dataset_cls = _dataset_cls()
+        return cls({s: load_dataset_folder(path, dataset_cls, keep_in_memory, verify)
+                    for s, path in dict_splits(folder)})
 
-        return cls({s: load_dataset_folder(path, keep_in_memory, verify) for s, path in dict_splits(folder)})
+
+def load_from_disk(dataset_path: str | os.PathLike, keep_in_memory: bool | None = None,
+                   storage_options: dict | None = None, verify: bool | None = None) -> Any:
+    """Open a folder written by ``save_to_disk`` (arrowdata's or HF ``datasets``'): a Dataset or DatasetDict.
+
+    Args:
+        dataset_path: local folder or fsspec URL; remote folders are fetched into the cache first.
+        keep_in_memory: copy the data into RAM instead of memory-mapping it (default: map).
+        storage_options: fsspec options.
+        verify: ``True`` runs Arrow's full validation (every offset and UTF-8 byte); ``False``
+            checks the structure only; ``None`` (default) checks the structure plus every offset
+            buffer up to 1 GB of shards (what would crash a later read), the structure beyond.
+            A failed check raises ``CorruptFileError`` naming the file.
+
+    Example:
+        >>> load_from_disk("/no/such/folder")  # doctest: +IGNORE_EXCEPTION_DETAIL
+        Traceback (most recent call last):
+        arrowdata.errors.MissingFileError: No such file or directory: '/no/such/folder'
+    """
+    url = os.fspath(dataset_path)
+    folder = local_folder(url, storage_options)
+    kind = folder_kind(folder)
+    if kind == "dict":
+        return DatasetDict._load_folder(folder, keep_in_memory=bool(keep_in_memory), verify=verify)
+    if kind == "dataset":
+        return load_dataset_folder(folder, _dataset_cls(), keep_in_memory=bool(keep_in_memory), verify=verify)
+    raise MissingFileError(os.path.join(url, STATE_JSON),
+                           hint=f"{url} is not a save_to_disk folder (no {STATE_JSON} or {DICT_JSON})")

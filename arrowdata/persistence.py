@@ -1,8 +1,9 @@
-"""save_to_disk / load_from_disk of a Dataset, in the folder layout of Hugging Face ``datasets``.
+"""Dataset.save_to_disk / Dataset.load_from_disk, in the folder layout of Hugging Face ``datasets``.
 
 The layout itself (shards, ``state.json``, ``dataset_info.json``, ``dataset_dict.json``, atomic
 placement, remote fetch) is :mod:`arrowdata.folder_format`; this module turns a Dataset into
-shards (indices applied, in logical order) and a folder back into a Dataset.
+shards (indices applied, in logical order) and a folder back into a Dataset. The function
+``arrowdata.load_from_disk`` (a Dataset or a DatasetDict) lives in ``dataset_dict.py``.
 
 Saving writes a temporary folder and renames it into place, so a crash never leaves a
 half-written dataset. Loading memory-maps the shards (a few MB of RAM whatever the size);
@@ -40,8 +41,7 @@ from .table import to_disk_table
 from .writer import ArrowWriter
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .dataset import Dataset
-    from .dataset_dict import DatasetDict
+    from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
 
@@ -122,51 +122,43 @@ class PersistenceOps(DatasetCore):
         save_folder(lambda tmp: write_dataset_folder(self, tmp, max_shard_size, num_shards), dataset_path,
                     storage_options)
 
-    @staticmethod
-    def load_from_disk(dataset_path: str | os.PathLike, keep_in_memory: bool | None = None,
-                       storage_options: dict | None = None, verify: bool | None = None) -> Any:
-        """Open a saved folder (see :func:`load_from_disk`)."""
-        return load_from_disk(dataset_path, keep_in_memory=keep_in_memory, storage_options=storage_options,
-                              verify=verify)
+    @classmethod
+    def load_from_disk(cls, dataset_path: str | os.PathLike, keep_in_memory: bool | None = None,
+                       storage_options: dict | None = None, verify: bool | None = None) -> "Self":
+        """Open a folder written by ``Dataset.save_to_disk`` (arrowdata's or HF's) as this class.
+
+        As in HF ``datasets``, a DatasetDict folder is refused with a ``FileNotFoundError`` that
+        names :func:`arrowdata.load_from_disk` and ``DatasetDict.load_from_disk``, which open both kinds.
+
+        Example:
+            >>> import tempfile, os
+            >>> from arrowdata import Dataset
+            >>> p = os.path.join(tempfile.mkdtemp(), "d")
+            >>> Dataset.from_dict({"a": [1, 2]}).save_to_disk(p)
+            >>> Dataset.load_from_disk(p)["a"]
+            [1, 2]
+        """
+        url = os.fspath(dataset_path)
+        folder = local_folder(url, storage_options)
+        kind = folder_kind(folder)
+        if kind != "dataset":
+            hint = ("it holds a DatasetDict: use arrowdata.load_from_disk or DatasetDict.load_from_disk"
+                    if kind == "dict" else f"{url} is not a save_to_disk folder (no {STATE_JSON} or {DICT_JSON})")
+            raise MissingFileError(os.path.join(url, STATE_JSON), hint=hint)
+        return load_dataset_folder(folder, cls, keep_in_memory=bool(keep_in_memory), verify=verify)
 
 
-def load_dataset_folder(folder: str, keep_in_memory: bool = False, verify: bool | None = None,
-                        cls: type | None = None) -> "Dataset":
-    """Open one local save_to_disk folder as a ``cls`` (default :class:`arrowdata.Dataset`)."""
-    if cls is None:
-        from .dataset import Dataset as cls  # the concrete class sits above this mixin
-
+def load_dataset_folder(folder: str, cls: type, keep_in_memory: bool = False, verify: bool | None = None) -> Any:
+    """Open one local save_to_disk folder as a ``cls`` (a Dataset class: this module sits below it)."""
     saved = open_folder(folder, keep_in_memory=keep_in_memory, verify=verify)
     return cls._from_parts(saved.table, fingerprint=saved.fingerprint, info=saved.info, split=saved.split,
                            format=saved.format, data_files=saved.data_files)
 
 
-def load_from_disk(dataset_path: str | os.PathLike, keep_in_memory: bool | None = None,
-                   storage_options: dict | None = None, verify: bool | None = None) -> "Dataset | DatasetDict":
-    """Open a folder written by ``save_to_disk`` (arrowdata's or HF ``datasets``'): a Dataset or DatasetDict.
+def __getattr__(name: str) -> Any:
+    # load_from_disk (a Dataset or a DatasetDict) moved above the core, to dataset_dict.py; the old name still works.
+    if name == "load_from_disk":
+        from .dataset_dict import load_from_disk
 
-    Args:
-        dataset_path: local folder or fsspec URL; remote folders are fetched into the cache first.
-        keep_in_memory: copy the data into RAM instead of memory-mapping it (default: map).
-        storage_options: fsspec options.
-        verify: ``True`` runs Arrow's full validation (every offset and UTF-8 byte); ``False``
-            checks the structure only; ``None`` (default) checks the structure plus every offset
-            buffer up to 1 GB of shards (what would crash a later read), the structure beyond.
-            A failed check raises ``CorruptFileError`` naming the file.
-
-    Example:
-        >>> load_from_disk("/no/such/folder")  # doctest: +IGNORE_EXCEPTION_DETAIL
-        Traceback (most recent call last):
-        arrowdata.errors.MissingFileError: No such file or directory: '/no/such/folder'
-    """
-    url = os.fspath(dataset_path)
-    folder = local_folder(url, storage_options)
-    kind = folder_kind(folder)
-    if kind == "dict":
-        from .dataset_dict import DatasetDict  # DatasetDict holds Datasets, which hold this mixin
-
-        return DatasetDict._load_folder(folder, keep_in_memory=bool(keep_in_memory), verify=verify)
-    if kind == "dataset":
-        return load_dataset_folder(folder, keep_in_memory=bool(keep_in_memory), verify=verify)
-    raise MissingFileError(os.path.join(url, STATE_JSON),
-                           hint=f"{url} is not a save_to_disk folder (no {STATE_JSON} or {DICT_JSON})")
+        return load_from_disk
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

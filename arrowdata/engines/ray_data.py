@@ -251,7 +251,8 @@ def plan_fingerprint(ray_ds: Any, cache_key: str | None) -> tuple[str, bool, dic
     return random_fingerprint(), False, {"op": "from_ray"}
 
 
-def from_ray(ray_dataset: Any, cache_key: str | None = None, *, load_from_cache_file: bool = True) -> "Dataset":
+def from_ray(ray_dataset: Any, cache_key: str | None = None, *, load_from_cache_file: bool = True,
+             dataset_cls: type) -> "Dataset":
     """Write a ``ray.data.Dataset`` into the arrowdata cache from the Ray workers; a memory-mapped Dataset.
 
     The rows keep the Ray dataset's order. A later call with the same ``cache_key`` (or the same
@@ -261,6 +262,8 @@ def from_ray(ray_dataset: Any, cache_key: str | None = None, *, load_from_cache_
         ray_dataset: any Ray dataset (e.g. ``ds.to_ray().map_batches(...)``).
         cache_key: name the result yourself (replaces the plan's hash).
         load_from_cache_file: reuse a cached result (default True).
+        dataset_cls: the class to return, ``arrowdata.Dataset`` (passed by :func:`arrowdata.from_ray`:
+            this module sits below ``dataset.py``, which imports it for ``Dataset.to_ray``).
 
     Example:
         >>> import arrowdata, ray  # doctest: +SKIP
@@ -272,8 +275,8 @@ def from_ray(ray_dataset: Any, cache_key: str | None = None, *, load_from_cache_
 
     fp, cacheable, components = plan_fingerprint(ray_dataset, cache_key)
     key = TransformKey(fp, cacheable, components)
-    return run_cached(key, "from_ray", lambda base: _write(ray_dataset, fp, components), _build,
-                      base=None, load_from_cache_file=load_from_cache_file)
+    return run_cached(key, "from_ray", lambda base: _write(ray_dataset, fp, components),
+                      lambda entry: _build(entry, dataset_cls), base=None, load_from_cache_file=load_from_cache_file)
 
 
 def _write(ray_dataset: Any, fp: str, components: dict[str, Any]) -> Any:
@@ -312,13 +315,12 @@ def _write(ray_dataset: Any, fp: str, components: dict[str, Any]) -> Any:
                                         "num_rows": sum(rows for _, rows in written)})
 
 
-def _build(entry: Any) -> "Dataset":
+def _build(entry: Any, dataset_cls: type) -> "Dataset":
     from .. import cache as cache_mod
-    from ..dataset import Dataset
     from ..features import Features
     from ..info import DatasetInfo
 
     table = cache_mod.open_entry(entry)
     info = DatasetInfo(features=Features.from_arrow_schema(table.schema))
-    return Dataset._from_parts(table, fingerprint=entry.fingerprint, info=info,
-                               data_files=[str(f) for f in entry.files])
+    return dataset_cls._from_parts(table, fingerprint=entry.fingerprint, info=info,
+                                   data_files=[str(f) for f in entry.files])
