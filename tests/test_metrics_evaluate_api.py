@@ -129,6 +129,7 @@ def _write(path, lines):
     ("google_bleu", None, ["the cat sat", "a dog"], ["the cat sat down", "the dog"], ["max_len=2"]),
     ("nist_mt", None, ["the cat sat on the mat"], ["the cat is on the mat"], ["n=3"]),
     ("xnli", None, ["0", "1", "2"], ["0", "1", "1"], []),
+    ("character", None, ["this is in fact an estimate"], ["this is actually an estimate"], []),
 ])
 def test_cli_covers_the_new_metrics(tmp_path, capsys, name, config, preds, refs, options):
     suffix = ".jsonl" if name in ("seqeval",) or (config == "multiclass") else ".txt"
@@ -139,8 +140,8 @@ def test_cli_covers_the_new_metrics(tmp_path, capsys, name, config, preds, refs,
         argv += ["--option", o]
     assert main(argv) == 0, capsys.readouterr().err
     out = json.loads(capsys.readouterr().out)
-    parse = (lambda x: json.loads(x)) if suffix == ".jsonl" else (lambda x: json.loads(x) if name != "google_bleu"
-                                                                 and name != "nist_mt" else x)
+    texts = ("google_bleu", "nist_mt", "character")
+    parse = (lambda x: json.loads(x)) if suffix == ".jsonl" else (lambda x: x if name in texts else json.loads(x))
     opts = {}
     for o in options:
         k, _, val = o.partition("=")
@@ -150,8 +151,7 @@ def test_cli_covers_the_new_metrics(tmp_path, capsys, name, config, preds, refs,
             opts[k] = val
     want = metrics.load(name, config, **opts).compute(
         predictions=[parse(x) for x in preds],
-        references=[json.loads(x) if name == "seqeval" else (x if name in ("google_bleu", "nist_mt")
-                                                             else json.loads(x)) for x in refs])
+        references=[x if name in texts else json.loads(x) for x in refs])
     assert out == pytest.approx(want) if not isinstance(want, dict) or name != "seqeval" else out == want
 
 
