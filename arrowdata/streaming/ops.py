@@ -170,7 +170,7 @@ class _FilterRunner(_BatchedRunner):
             return batch
         from ..gather import take
 
-        return take(batch, kept.astype(np.int64))
+        return take(batch, kept.astype(np.int64), build_index=False)
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,9 @@ import pyarrow as pa
 
 from .plan import Context, Plan, Runner
 
-#: rows per output batch while the buffer empties at the end
-DRAIN_ROWS = 1000
+#: input rows per vectorised step, and rows per output batch while the buffer empties at the end
+STEP_ROWS = 4096
+DRAIN_ROWS = 4096
 
 
 def replace_step(slots: np.ndarray, incoming: np.ndarray, picks: np.ndarray) -> np.ndarray:
@@ -101,7 +102,7 @@ class _Store:
             table = tables[0]
         from ..gather import take
 
-        return take(table, where)
+        return take(table, where, build_index=False)  # the store changes every step: no index to reuse
 
     def keep(self, live: np.ndarray, limit: int) -> None:
         """Drop parts no live position refers to; compact into one part past ``limit`` rows."""
@@ -185,12 +186,17 @@ class _ShuffleRunner(Runner):
 
     def next(self) -> pa.Table | None:
         while self.drain is None:
+            incoming: np.ndarray | None = None
             if len(self.pending):
                 incoming, self.pending = self.pending, self.pending[:0]
-            else:
-                incoming = self._pull() if not self.ended else None
+            # one step takes STEP_ROWS input rows or more: fewer, larger gathers (the step is row-exact)
+            while not self.ended and (incoming is None or len(incoming) < STEP_ROWS):
+                pulled = self._pull()
+                if pulled is None:
+                    self.ended = True
+                    break
+                incoming = pulled if incoming is None else np.concatenate([incoming, pulled])
             if incoming is None:
-                self.ended = True
                 self.drain = self.slots[self.rng.permutation(len(self.slots))]
                 break
             room = self.size - len(self.slots)
