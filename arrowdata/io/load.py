@@ -26,9 +26,9 @@ from ..dataset_dict import DatasetDict
 from ..errors import DatasetNotFoundError, InvalidArgumentError, UnknownNameError
 from ..features import Features
 from ..folder_format import DEFAULT_MAX_SHARD_SIZE
+from ..splits import apply_split, split_names
 from .builder import BUILDERS, Builder, get_builder, infer_builder
 from .convert import CONVERSION_VERSION, conversion_key, convert_cached  # noqa: F401  (re-exported)
-from ..splits import apply_split, split_names
 from .data_files import expand_archives, folder_data_files
 from .files import DataFile, resolve_data_files
 
