@@ -156,19 +156,13 @@ def test_columns_none_gives_the_whole_dict_and_batch_size_none_gives_rows(pair):
     assert rows[3][1].shape == ()
 
 
-def test_shuffle_covers_every_row_and_keras_fit_runs(pair):
-    import keras
-
+def test_shuffle_covers_every_row_and_reshuffles_each_pass(pair):
     tfds = pair[0].to_tf_dataset(batch_size=8, columns="input_ids", label_cols="label", shuffle=True)
     first = [x.numpy()[:, 0].tolist() + [int(v) for v in y.numpy()] for x, y in tfds]
     labels = sorted(int(v) for _, y in tfds for v in y.numpy())
     assert labels == sorted(_table().column("label").to_pylist())
-    assert first != [x.numpy()[:, 0].tolist() + [int(v) for v in y.numpy()] for x, y in tfds] or len(first) == 1
-    model = keras.Sequential([keras.layers.Embedding(6000, 4), keras.layers.GlobalAveragePooling1D(),
-                              keras.layers.Dense(3)])
-    model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    history = model.fit(tfds, epochs=2, verbose=0)
-    assert len(history.history["loss"]) == 2 and np.isfinite(history.history["loss"]).all()
+    assert first != [x.numpy()[:, 0].tolist() + [int(v) for v in y.numpy()] for x, y in tfds]
+    assert int(tfds.cardinality()) == 6  # known exactly, so Keras shows real progress
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
