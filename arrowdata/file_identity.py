@@ -6,16 +6,16 @@ Two uses:
   rewritten outside arrowdata, or a folder that copies another folder's ``_fingerprint`` into
   its ``state.json``, gets a different fingerprint and misses the other data's cached results.
   A folder this user saved keeps its recorded fingerprint (so ``save_to_disk`` then
-  ``load_from_disk`` still reuses cached results): ``state.json`` carries the shards' digests
-  and a *seal*, an HMAC of fingerprint and digests under a per-user secret key
+  ``load_from_disk`` still reuses cached results): ``state.json`` carries a *seal*, an HMAC of
+  the fingerprint and the shards' names, sizes, mtimes and ctimes under a per-user secret key
   (``~/.config/arrowdata/seal.key``, mode 0600, ``$ARROWDATA_SEAL_KEY``), which nobody else can
-  forge;
+  forge, and which any write to a shard breaks (its ctime changes; a ``stat`` checks it);
 - a transform cache entry records the :func:`sampled_digest` of each file at commit, compared
   when a file's identity changed (see :func:`arrowdata.cache.lookup`).
 
-A digest covers the file's size, its first and last 32 KiB (the Arrow schema, and the footer
-or end-of-stream marker with the last record batch) and 32 blocks of 4 KiB spread evenly
-between them; files up to 1 MiB are hashed whole. That is at most ~200 KiB read per file,
+A digest covers the file's size, its first and last 16 KiB (the Arrow schema, and the footer
+or end-of-stream marker with the last record batch) and 16 blocks of 4 KiB spread evenly
+between them; files up to 1 MiB are hashed whole. That is at most ~100 KiB read per file,
 whatever its size, so opening a 20 GB folder stays within milliseconds. It is not a content
 hash: a change confined to bytes between the sampled blocks, in a file of the same size and
 mtime, goes unnoticed (see ``docs/caching.md``, "Threat model").
@@ -39,9 +39,9 @@ from typing import Any, Sequence
 import xxhash
 
 WHOLE_FILE_LIMIT = 1 << 20
-EDGE = 32 << 10
+EDGE = 16 << 10
 BLOCK = 4 << 10
-BLOCKS = 32
+BLOCKS = 16
 
 
 def sampled_digest(path: str | os.PathLike, size: int | None = None) -> str:
@@ -115,32 +115,41 @@ def _seal_key() -> bytes | None:
     return _key
 
 
-def seal(claimed: str, digests: Sequence[str]) -> str | None:
-    """HMAC of a folder's fingerprint and shard digests under this user's key (``None`` without a key)."""
+def _stat_identity(files: Sequence[str | os.PathLike]) -> list:
+    out = []
+    for f in files:
+        st = os.stat(f)
+        out.append([os.path.basename(os.fspath(f)), st.st_size, st.st_mtime_ns, st.st_ctime_ns])
+    return out
+
+
+def seal(claimed: str, files: Sequence[str | os.PathLike]) -> str | None:
+    """HMAC, under this user's key, of a folder's fingerprint and its shards' names, sizes, mtimes and
+    ctimes (``None`` without a key). Any write to a shard changes its ctime, which no ``touch`` sets back."""
     key = _seal_key()
     if key is None:
         return None
-    return hmac.new(key, json.dumps(["seal-v1", claimed, list(digests)]).encode(), hashlib.sha256).hexdigest()
+    payload = json.dumps(["seal-v2", claimed, _stat_identity(files)]).encode()
+    return hmac.new(key, payload, hashlib.sha256).hexdigest()
 
 
 def folder_state_fields(claimed: str, files: Sequence[str | os.PathLike]) -> dict[str, Any]:
     """What ``save_to_disk`` adds to ``state.json`` so that :func:`folder_fingerprint` can trust its claim."""
-    digests = [sampled_digest(f) for f in files]
-    sealed = seal(claimed, digests)
-    return {"_arrowdata_digests": digests, "_arrowdata_seal": sealed} if sealed else {}
+    sealed = seal(claimed, files)
+    return {"_arrowdata_seal": sealed} if sealed else {}
 
 
 def folder_fingerprint(claimed: str, files: Sequence[str | os.PathLike], state: dict) -> str:
     """The fingerprint of a saved folder opened now.
 
-    ``claimed`` (from ``state.json``) when this user's seal vouches for it and every shard still has
-    its recorded digest; otherwise the claim bound to the files as they are (:func:`bind_fingerprint`),
-    so a forged or stale claim can never select another dataset's cached results.
+    ``claimed`` (from ``state.json``) when this user's seal vouches for it and no shard was written
+    to since (a ``stat`` per shard: free); otherwise the claim bound to the files as they are
+    (:func:`bind_fingerprint`: names, sizes, mtimes, sampled digests), so a forged or stale claim can
+    never select another dataset's cached results.
     """
-    recorded, sealed = state.get("_arrowdata_digests"), state.get("_arrowdata_seal")
-    if isinstance(recorded, list) and isinstance(sealed, str) and len(recorded) == len(files):
-        digests = [sampled_digest(f) for f in files]
-        expected = seal(claimed, digests)
-        if digests == recorded and expected is not None and hmac.compare_digest(expected, sealed):
+    sealed = state.get("_arrowdata_seal")
+    if isinstance(sealed, str):
+        expected = seal(claimed, files)
+        if expected is not None and hmac.compare_digest(expected, sealed):
             return claimed
     return bind_fingerprint(claimed, files)
