@@ -88,7 +88,23 @@ class GeneratorShard(Shard):
             chunk = list(itertools.islice(rows, self.batch_rows))
             if not chunk:
                 return
-            yield pa.Table.from_pylist(chunk, schema=self.schema)
+            try:
+                yield pa.Table.from_pylist(chunk, schema=self.schema)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                # array-likes (``__array__``: tensors, custom arrays) become NumPy arrays first
+                yield pa.Table.from_pylist([{k: _plain(v) for k, v in row.items()} for row in chunk],
+                                           schema=self.schema)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with array-likes (anything with ``__array__``) as NumPy arrays, recursively in dicts."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if hasattr(value, "__array__") and not isinstance(value, (np.ndarray, str, bytes)):
+        if hasattr(value, "detach"):  # torch: leave autograd and the device first
+            value = value.detach().cpu()
+        return np.asarray(value)
+    return value
 
 
 def _parquet_from(f: Any, columns: list[str] | None, batch_size: int, skip: int) -> Iterator[pa.Table]:
