@@ -22,6 +22,15 @@ from ..validation import MetricInputError
 from ..regression.errors import weights_of
 
 
+def _distinct(refs: np.ndarray, limit: int = 3) -> np.ndarray:
+    """Up to ``limit`` distinct values of ``refs`` in O(n) passes (no sort): enough to refuse >2 labels."""
+    found, rest = [], refs
+    while len(rest) and len(found) < limit:
+        found.append(rest[0])
+        rest = rest[rest != rest[0]]
+    return np.asarray(found, dtype=refs.dtype)
+
+
 @register("brier_score", description="Brier score of binary probabilities, as scikit-learn's brier_score_loss.")
 class BrierScore(Metric):
     """Brier score. Inputs: ``references`` (two labels), ``predictions`` (probability of ``pos_label``),
@@ -35,7 +44,7 @@ class BrierScore(Metric):
     def _init_states(self) -> None:
         self.add_state("squared_sum", 0.0, reduce="sum")
         self.add_state("weight_sum", 0.0, reduce="sum")
-        self.add_state("labels", ["label"], reduce="counts")
+        self.add_state("labels", ["label"], reduce="counts")  # distinct reference labels seen
 
     def _update(self, predictions: Any, references: Any, sample_weight: Any = None) -> None:
         probs = v.floats("predictions", predictions)
@@ -47,16 +56,20 @@ class BrierScore(Metric):
         if len(probs) and probs.min() < 0:
             raise MetricInputError(f"predictions: probabilities must be >= 0, got {probs.min()!r} at index "
                                    f"{int(probs.argmin())}")
-        w = weights_of(sample_weight, len(probs))
-        outcome = (refs == self.options["pos_label"]).astype(np.float64)
-        self.squared_sum += float(w @ (outcome - probs) ** 2)
-        self.weight_sum += float(w.sum())
-        self.labels.add({"label": refs})
+        squared = ((refs == self.options["pos_label"]) - probs) ** 2
+        if sample_weight is None:  # plain reductions: BLAS thread start-up costs more than the sum
+            self.squared_sum += float(squared.sum())
+            self.weight_sum += float(len(probs))
+        else:
+            w = weights_of(sample_weight, len(probs))
+            self.squared_sum += float((w * squared).sum())
+            self.weight_sum += float(w.sum())
+        self.labels.add({"label": _distinct(refs)})  # only the distinct labels matter (at most 2 allowed)
 
     def _compute(self, **_: Any) -> dict[str, Any]:
         if self.weight_sum == 0:
             raise MetricInputError("brier_score: no examples (or only zero sample_weight) were added")
         n_labels = len(self.labels)
         if n_labels > 2:
-            raise MetricInputError(f"references hold {n_labels} labels; brier_score takes binary references")
+            raise MetricInputError("references hold more than 2 labels; brier_score takes binary references")
         return {"brier_score": self.squared_sum / self.weight_sum}

@@ -28,7 +28,7 @@ def everygram_counts(tokens: Sequence[str], min_len: int, max_len: int) -> Count
     """Counts of every n-gram of ``tokens`` with ``min_len <= n <= max_len``."""
     counts: Counter = Counter()
     for n in range(min_len, min(max_len, len(tokens)) + 1):
-        counts.update(tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+        counts.update(zip(*[tokens[k:] for k in range(n)]))  # C-level tuple building
     return counts
 
 
