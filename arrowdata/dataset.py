@@ -245,6 +245,9 @@ class Dataset(MapOps, RowOps, ColumnOps, GroupOps, ExportOps, FrameworkExportOps
             >>> Dataset.from_dict({"a": [1, 2]}).with_format("numpy")["a"]
             array([1, 2])
         """
+        format_kwargs = {**format_kwargs.pop("format_kwargs", {}), **format_kwargs}  # set_format(**ds.format)
+        if type == "custom":  # what ds.format says for a transform: make the same transform again
+            return self.with_transform(format_kwargs.pop("transform", None), columns, output_all_columns)
         name = canonical_format_name(type)
         if columns is not None:
             columns = [columns] if isinstance(columns, str) else list(columns)

@@ -115,3 +115,15 @@ def test_from_generator_default_split_and_fingerprint():
     with pytest.raises(ValueError, match="fingerprint"):
         Dataset.from_generator(gen, gen_kwargs={"n": 1}, fingerprint="../x")
     assert os.path.isdir(arrowdata.config.cache_dir() / "generated")
+
+
+def test_format_round_trips_and_numpy_rows_like_hf():
+    rows = {"s": ["x", "yy"], "n": [1, 2]}
+    for lib in (arrowdata, hf):
+        ds = lib.Dataset.from_dict(rows).with_transform(lambda b: {k: [str(v).upper() for v in vs]
+                                                                   for k, vs in b.items()}, columns=["s"])
+        again = ds.with_format(**ds.format)
+        assert again.format == ds.format and again[0] == {"s": "X"}
+    ours, theirs = (lib.Dataset.from_dict(rows).with_format("numpy")[0] for lib in (arrowdata, hf))
+    assert {k: type(v) for k, v in ours.items()} == {k: type(v) for k, v in theirs.items()}
+    assert ours == theirs

@@ -26,3 +26,9 @@ class NumpyFormatter(ColumnFormatter):
         if dtype is not None and arr.dtype != object:
             arr = arr.astype(dtype, copy=False)
         return arr
+
+    def format_row(self, table: pa.Table) -> dict:
+        # a row's text values are NumPy scalars (np.str_, np.bytes_), as HF's numpy format gives them
+        row = super().format_row(table)
+        return {k: np.str_(v) if isinstance(v, str) else np.bytes_(v) if isinstance(v, bytes) else v
+                for k, v in row.items()}
