@@ -29,7 +29,7 @@ from .errors import ArrowDataError, InvalidArgumentError, SchemaMismatchError
 from .features import Features, cast_table, schema_metadata
 from .features.cast import _needs_walk
 from .features.compact import compact_token_column
-from .features.json_values import encode_values, has_json
+from .features.json_values import encode_values, has_json, has_struct, mixed_keys
 from .features.types import Json, arrow_type_of
 from .fingerprint import function_components, hash_object, random_fingerprint
 from .info import DatasetInfo
@@ -120,9 +120,13 @@ def table_from_dict(mapping: Mapping[str, Any], features: Features | None = None
         target = _direct_type(feature) if feature is not None else None
         try:
             column = _column_to_arrow(name, values, target)
+            mixed = on_mixed_types == "use_json" and feature is None and has_struct(column.type) and \
+                mixed_keys(values)
         except ArrowDataError:
             if on_mixed_types != "use_json" or feature is not None:
                 raise
+            mixed = True
+        if mixed:
             column = pa.array(encode_values(values, Json()), pa.string())
             as_json.append(str(name))
         if feature is None and not isinstance(values, (pa.Array, pa.ChunkedArray)):

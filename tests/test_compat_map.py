@@ -171,3 +171,40 @@ def test_rows_returning_fewer_keys_update_their_input_row_like_hf(mode):
     assert Dataset.from_dict(data).map(change)[:] == hf.Dataset.from_dict(data).map(change)[:]
     with pytest.raises(ValueError, match="new column must be returned for every row"):
         Dataset.from_dict({"x": [1, 2]}).map(lambda r: {"y": 1} if r["x"] == 1 else {})
+
+
+def test_batched_functions_get_the_dataset_format_like_hf():
+    ds = Dataset.from_dict({"x": [1, 2, 3]})
+    seen = ds.with_format("numpy").map(lambda b: {"t": [type(b["x"]).__name__] * len(b["x"])}, batched=True)
+    assert seen.with_format(None)["t"] == ["ndarray"] * 3
+    arrow = ds.with_format("arrow").map(lambda t: t.append_column("y", t["x"]), batched=True)
+    assert arrow.with_format(None)[:] == {"x": [1, 2, 3], "y": [1, 2, 3]}
+    assert ds.with_format("numpy").map(lambda r: {"t": type(r["x"]).__name__}).with_format(None)["t"] == ["int"] * 3
+    # the format is part of the key: the same function on the unformatted dataset is another entry
+    assert ds.map(lambda b: {"t": [type(b["x"]).__name__] * len(b["x"])}, batched=True)["t"] == ["list"] * 3
+
+
+async def _is_42(row):
+    await asyncio.sleep(0.05)
+    return row["x"] == 42
+
+
+async def _are_42(batch):
+    await asyncio.sleep(0.05)
+    return [x == 42 for x in batch["x"]]
+
+
+def test_async_filter_like_hf():
+    import time
+
+    ds = Dataset.from_dict({"x": list(range(100))})
+    start = time.perf_counter()
+    assert ds.filter(_is_42)["x"] == [42]
+    assert time.perf_counter() - start < 2.0  # 100 calls of 50 ms, concurrent
+    assert ds.filter(_are_42, batched=True, batch_size=10)["x"] == [42]
+
+
+def test_removing_columns_of_an_empty_dataset_keeps_metadata_in_sync():
+    empty = Dataset.from_dict({"a": [1], "b": ["x"]}).select([])
+    out = empty.map(lambda r: {}, remove_columns="a")
+    assert out.column_names == ["b"] and Features.from_arrow_schema(out.data.schema) == out.features

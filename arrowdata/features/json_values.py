@@ -10,7 +10,7 @@ that need either, cached per features object or schema metadata, so datasets wit
 Example:
     >>> from arrowdata.features import Json, List
     >>> encode_values([{"a": 1}, [1, "x"]], Json())
-    ['{"a": 1}', '[1, "x"]']
+    ['{"a":1}', '[1,"x"]']
     >>> decode_values([['{"a": 1}', "2"]], List(Json()))
     [[{'a': 1}, 2]]
 """
@@ -19,6 +19,8 @@ from __future__ import annotations
 import functools
 import json
 from typing import Any
+
+import pyarrow as pa
 
 from .serialization import SCHEMA_METADATA_KEY, feature_from_json
 from .types import FeatureType, Json, LargeList, List
@@ -32,6 +34,34 @@ def has_json(feature: FeatureType) -> bool:
         return any(has_json(v) for v in feature.values())
     if isinstance(feature, (List, LargeList)):
         return has_json(feature.feature)
+    return False
+
+
+def has_struct(arrow_type: Any) -> bool:
+    """Whether an Arrow type is, or holds in its lists, a struct."""
+    if pa.types.is_struct(arrow_type):
+        return True
+    return hasattr(arrow_type, "value_type") and has_struct(arrow_type.value_type)
+
+
+def mixed_keys(values: Any) -> bool:
+    """Whether the dicts of a column (its values, or the items of its list values) differ in keys:
+    Arrow would fill the missing keys with nulls, HF's ``on_mixed_types="use_json"`` keeps each dict
+    as it was (a ``Json`` column)."""
+    if not isinstance(values, (list, tuple)):
+        return False
+    keys = None
+    stack = list(values)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            these = set(item)
+            if keys is None:
+                keys = these
+            elif these != keys:
+                return True
     return False
 
 

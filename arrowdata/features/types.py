@@ -328,7 +328,7 @@ class Json:
 
     Example:
         >>> Json().encode_example({"a": [1, "x"]}), Json().decode_example('{"a": [1, "x"]}')
-        ('{"a": [1, "x"]}', {'a': [1, 'x']})
+        ('{"a":[1,"x"]}', {'a': [1, 'x']})
     """
 
     decode: bool = True
@@ -349,7 +349,7 @@ class Json:
                 return value  # already JSON text
             except ValueError:
                 pass
-        return json.dumps(value)
+        return json.dumps(value, separators=(",", ":"))  # compact, as HF writes it
 
     def decode_example(self, value: str | None) -> Any:
         return None if value is None else json.loads(value)

@@ -30,12 +30,15 @@ from .. import cache as cache_mod
 from ..dataset_core import DatasetCore
 from ..engines.base import plan as engine_plan
 from ..errors import ArrowDataError, check_columns
+from ..features import Features, cast_table, schema_metadata
 from ..projection import Projection
 from ..table import open_arrow_files
+from ..writer import ArrowWriter
 from .batch_formats import check_batch_format
 from .cached_run import run_cached
 from .map_runner import MapSpec, run_filter, run_map
 from .outputs import OutputSink, TransformError, part_schema
+from .parallel import Job, Source, bytes_to_table, chunk_ranges, spill
 from .transform_key import transform_key
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -58,6 +61,18 @@ def _names(value: Any, argument: str, available: list[str]) -> list[str]:
         raise TransformError(f"{argument}: expected a column name or a list of names, got {value!r}")
     check_columns(available, names, argument)
     return names
+
+
+def _default_batch_format(ds: "Dataset", batch_format: str | None, batched: bool) -> str:
+    """``batch_format``, or by default what HF hands a batched function: batches in the dataset's format
+    (``with_format("numpy")`` gives NumPy batches, ``"arrow"`` tables...); python for row-wise functions,
+    plain datasets and ``with_transform``. It is part of the cache key, so a format changes the key."""
+    if batch_format is not None:
+        return batch_format
+    fmt = ds._format
+    if not batched or fmt.transform is not None or fmt.type in (None, "custom"):
+        return "python"
+    return fmt.type
 
 
 def _select_columns(table: pa.Table, columns: list[str]) -> pa.Table:
@@ -88,8 +103,6 @@ def _progress_bar(total: int, desc: str | None, default: str):
 
 def _source(ds: "Dataset"):
     """Worker input by path, spilling an in-memory table or indices to the cache first."""
-    from .parallel import Source, spill
-
     data_files = list(ds._data_files)
     projection = ds._projection.to_state() if data_files and ds._projection is not None else None
     if data_files and not _files_match(data_files, projection, ds._table):
@@ -125,7 +138,7 @@ class MapOps(DatasetCore):
             drop_last_batch: bool = False, remove_columns: str | list[str] | None = None,
             keep_in_memory: bool = False, load_from_cache_file: bool = True, cache_file_name: str | None = None,
             features: Any = None, fn_kwargs: dict | None = None, num_proc: int | None = None,
-            desc: str | None = None, batch_format: str = "python", cache_key: str | None = None,
+            desc: str | None = None, batch_format: str | None = None, cache_key: str | None = None,
             explain: bool = False, writer_batch_size: int | None = 1000, engine: str | None = None,
             try_original_type: bool = True, on_mixed_types: str | None = "use_json",
             new_fingerprint: str | None = None,
@@ -155,7 +168,8 @@ class MapOps(DatasetCore):
                 every engine computes the same result under the same fingerprint.
             desc: progress bar label.
             batch_format: what a batched function receives: ``"python"`` (dict of lists), ``"numpy"``,
-                ``"arrow"``, ``"pandas"``, ``"polars"`` or any registered format.
+                ``"arrow"``, ``"pandas"``, ``"polars"`` or any registered format; default: the dataset's
+                format (``with_format``), as in HF, else python.
             cache_key: set the cache key yourself (replaces the function's and fn_kwargs' hash).
             explain: log whether the cache was hit and, on a miss, what differs from the nearest entry.
             writer_batch_size: rows per record batch written (row-wise maps); not part of the key.
@@ -184,6 +198,7 @@ class MapOps(DatasetCore):
             [2, 4, 6]
         """
         columns = list(self._table.column_names)
+        batch_format = _default_batch_format(self, batch_format, batched)
         _check_common("map", function, batched, batch_size, num_proc, fn_kwargs, batch_format)
         cache_key = cache_key if cache_key is not None else new_fingerprint
         if on_mixed_types not in (None, "use_json"):
@@ -191,8 +206,6 @@ class MapOps(DatasetCore):
         input_cols = _names(input_columns, "input_columns", columns) if input_columns is not None else None
         remove = _names(remove_columns, "remove_columns", columns)
         if features is not None and not hasattr(features, "arrow_schema"):
-            from ..features import Features
-
             features = Features.from_dict(features) if isinstance(features, dict) else features
         if batched and (batch_size is None or batch_size <= 0):
             batch_size = None
@@ -229,10 +242,12 @@ class MapOps(DatasetCore):
 
     def _map_trivial(self, remove: list[str], features: Any, fingerprint: str) -> "Dataset":
         """No function, or no rows: the columns change, the rows need no computing."""
-        table = self._table.drop_columns(remove) if remove else self._table
+        table = self._table
+        if remove:  # the schema's stored features must describe the columns left (HF checks they are in sync)
+            kept = Features({k: v for k, v in self.features.items() if k not in remove})
+            table = table.drop_columns(remove)
+            table = table.replace_schema_metadata({**(table.schema.metadata or {}), **schema_metadata(kept)})
         if features is not None and len(self) == 0:
-            from ..features import cast_table
-
             table = cast_table(table.slice(0, 0), features)
             return self._from_parts(table, fingerprint=fingerprint, info=self._result_info(table),
                                     split=self._split, format=self._kept_format(table.column_names))
@@ -262,8 +277,6 @@ class MapOps(DatasetCore):
             return self._map_parallel(spec, key, base, workers, bar, in_memory, meta)
 
     def _map_parallel(self, spec: MapSpec, key, base, workers: "EnginePlan", bar, in_memory: bool, meta: dict):
-        from .parallel import Job, bytes_to_table, chunk_ranges
-
         fp = key.fingerprint
         ranges = chunk_ranges(len(self), workers.workers, spec.batch_size, spec.batched)
         paths = None if in_memory else [str(cache_mod.part_path(fp, i, len(ranges), base)) for i in range(len(ranges))]
@@ -295,8 +308,6 @@ class MapOps(DatasetCore):
                                 format=self._kept_format(table.column_names), data_files=data_files)
 
     def _result_info(self, table: pa.Table):
-        from ..features import Features
-
         info = self._info.copy()
         info.features = Features.from_arrow_schema(table.schema)
         return info
@@ -313,7 +324,7 @@ class MapOps(DatasetCore):
                input_columns: str | list[str] | None = None, batched: bool = False, batch_size: int | None = 1000,
                keep_in_memory: bool = False, load_from_cache_file: bool = True, cache_file_name: str | None = None,
                fn_kwargs: dict | None = None, num_proc: int | None = None, desc: str | None = None,
-               batch_format: str = "python", cache_key: str | None = None, explain: bool = False,
+               batch_format: str | None = None, cache_key: str | None = None, explain: bool = False,
                writer_batch_size: int | None = 1000, engine: str | None = None) -> "Dataset":
         """Keep the rows for which ``function`` is true; the result is an indices file over this dataset.
 
@@ -339,6 +350,7 @@ class MapOps(DatasetCore):
         expression = function if isinstance(function, pc.Expression) else None
         if expression is None and function is None:
             raise TransformError("filter: give a predicate function or a pyarrow.compute.Expression")
+        batch_format = _default_batch_format(self, batch_format, batched)
         _check_common("filter", None if expression is not None else function, batched, batch_size, num_proc,
                       fn_kwargs, batch_format)
         input_cols = _names(input_columns, "input_columns", columns) if input_columns is not None else None
@@ -376,8 +388,6 @@ class MapOps(DatasetCore):
             elif workers.in_process:
                 logical = run_filter(self._table, self._indices, 0, n, spec, 0, bar.update)
             else:
-                from .parallel import Job, chunk_ranges
-
                 ranges = chunk_ranges(n, workers.workers, spec.batch_size, spec.batched)
                 outputs = workers.run(Job("filter", spec, _source(self), None), ranges, bar.update)
                 logical = np.concatenate([np.frombuffer(o, dtype=np.uint64) for o, _ in outputs]) \
@@ -388,8 +398,6 @@ class MapOps(DatasetCore):
         return parent[logical.astype(np.int64)].astype(np.uint64, copy=False)
 
     def _filter_compute(self, spec: MapSpec, key, base, workers: "EnginePlan", desc: str | None):
-        from ..writer import ArrowWriter
-
         positions = self._filter_positions(spec, workers, desc)
         path = cache_mod.entry_path(key.fingerprint, base)
         with ArrowWriter(path, schema=pa.schema([("indices", pa.uint64())])) as w:
@@ -456,8 +464,6 @@ def _unify(tables: list[pa.Table]) -> list[pa.Table]:
 
 def _unify_files(paths: list[str]) -> list[str]:
     """Worker parts whose types differ (a column all null in one chunk) are rewritten under one schema."""
-    from ..writer import ArrowWriter
-
     schemas = [pa.ipc.open_stream(pa.memory_map(p)).schema for p in paths]
     try:
         wider = part_schema(schemas)

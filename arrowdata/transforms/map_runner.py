@@ -458,32 +458,44 @@ def run_filter(table: pa.Table, indices: pa.Array | None, start: int, stop: int,
             if progress is not None:
                 progress(batch.num_rows)
     else:
-        size = spec.batch_size if spec.batched and spec.batch_size and spec.batch_size > 0 else (
-            ROW_READ_SIZE if not spec.batched else max(stop - start, 1))
-        simple = _simple(spec)
-        for offset, batch in iter_batches(table, indices, start, stop, size):
-            n = batch.num_rows
-            if spec.batched:
-                where = f"filter at rows {offset}..{offset + n - 1}"
-                args = format_batch(batch, spec.batch_format, spec.input_columns)
-                out = _call(spec, args if spec.input_columns is not None else (args,),
-                            _batch_indices(offset, n, spec.batch_format) if spec.with_indices else None, rank)
-                mask = _as_mask(out, n, where)
-            else:
-                resume = _pause_gc()
-                try:
-                    rows = format_rows(batch, spec.input_columns, batches=row_batches)
-                    if simple:
-                        mask = np.fromiter(map(bool, map(spec.function, rows)), dtype=bool, count=n)
-                    else:
-                        mask = np.fromiter((bool(_call(spec, row if spec.input_columns is not None else (row,),
-                                                       offset + i, rank)) for i, row in enumerate(rows)),
-                                           dtype=bool, count=n)
-                    row_batches.release(rows)
-                finally:
-                    if resume:
-                        gc.enable()
-            kept.append(np.flatnonzero(mask).astype(np.uint64) + np.uint64(offset))
-            if progress is not None:
-                progress(n)
+        calls = AsyncCalls() if is_async(spec.function) else None
+        try:
+            _filter_batches(table, indices, start, stop, spec, rank, progress, row_batches, kept, calls)
+        finally:
+            if calls is not None:
+                calls.close()
     return np.concatenate(kept) if kept else np.zeros(0, dtype=np.uint64)
+
+
+def _filter_batches(table: pa.Table, indices: pa.Array | None, start: int, stop: int, spec: MapSpec,
+                    rank: int | None, progress: Callable[[int], None] | None, row_batches: RowBatches,
+                    kept: list[np.ndarray], calls: AsyncCalls | None) -> None:
+    """A Python predicate over ``[start, stop)``; an ``async`` one has each batch's calls awaited together."""
+    size = spec.batch_size if spec.batched and spec.batch_size and spec.batch_size > 0 else (
+        ROW_READ_SIZE if not spec.batched else max(stop - start, 1))
+    simple = _simple(spec) and calls is None
+    for offset, batch in iter_batches(table, indices, start, stop, size):
+        n = batch.num_rows
+        if spec.batched:
+            where = f"filter at rows {offset}..{offset + n - 1}"
+            out = _call_batch(spec, batch, offset, rank)
+            mask = _as_mask(calls.gather([out])[0] if calls is not None else out, n, where)
+        else:
+            resume = _pause_gc()
+            try:
+                rows = format_rows(batch, spec.input_columns, batches=row_batches)
+                if simple:
+                    mask = np.fromiter(map(bool, map(spec.function, rows)), dtype=bool, count=n)
+                else:
+                    outs = (_call(spec, row if spec.input_columns is not None else (row,), offset + i, rank)
+                            for i, row in enumerate(rows))
+                    if calls is not None:
+                        outs = calls.gather(outs)
+                    mask = np.fromiter(map(bool, outs), dtype=bool, count=n)
+                row_batches.release(rows)
+            finally:
+                if resume:
+                    gc.enable()
+        kept.append(np.flatnonzero(mask).astype(np.uint64) + np.uint64(offset))
+        if progress is not None:
+            progress(n)

@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from ..errors import TransformError
 from ..features.compact import compact_token_column
-from ..features.json_values import encode_values
+from ..features.json_values import encode_values, has_struct, mixed_keys
 from ..features.serialization import SCHEMA_METADATA_KEY, features_json_from_metadata
 from ..features.types import Json
 from ..writer import ArrowWriter
@@ -116,32 +116,6 @@ def _values_to_arrow(values: Any, type_: pa.DataType | None) -> pa.Array:
     return pa.array([_plain(v) for v in values], type=type_)
 
 
-def _has_struct(arrow_type: pa.DataType) -> bool:
-    if pa.types.is_struct(arrow_type):
-        return True
-    return hasattr(arrow_type, "value_type") and _has_struct(arrow_type.value_type)
-
-
-def _mixed_keys(values: Any) -> bool:
-    """Whether the dicts of a column (its values, or the items of its list values) differ in keys:
-    Arrow would fill the missing keys with nulls, HF's ``use_json`` keeps each dict as it was."""
-    if not isinstance(values, (list, tuple)):
-        return False
-    keys = None
-    stack = list(values)
-    while stack:
-        item = stack.pop()
-        if isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif isinstance(item, Mapping):
-            these = set(item)
-            if keys is None:
-                keys = these
-            elif these != keys:
-                return True
-    return False
-
-
 def _jsonable(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
@@ -197,8 +171,8 @@ def to_table(output: Any, where: str, types: dict[str, pa.DataType] | None = Non
                 values = encode_values(_plain_list(values), json[name])
             try:
                 column = to_arrow_column(values, name, types.get(name))
-                mixed = mixed_as_json is not None and name not in types and _has_struct(column.type) and \
-                    _mixed_keys(values)
+                mixed = mixed_as_json is not None and name not in types and has_struct(column.type) and \
+                    mixed_keys(values)
             except TransformError:
                 if mixed_as_json is None or name in types:
                     raise
