@@ -54,6 +54,7 @@ from .cache_lock import lock_is_live, locks_dir, pid_alive
 from .errors import ArrowDataError, CorruptFileError, MetadataError, MissingFileError
 from .file_identity import sampled_digest
 from .metadata_files import confined_name, read_json_file
+from .table import concat_tables, normalize_table, open_arrow_file
 from .writer import TMP_MARKER, temp_path_for
 
 logger = logging.getLogger(__name__)
@@ -239,8 +240,6 @@ def lookup(fp: str, base: str | os.PathLike | None = None, *, touch: bool = True
 def _revalidate(entry: CacheEntry, side: Path, base: str | os.PathLike | None) -> bool:
     """Full validation of an entry whose files changed identity; records the new identity when it
     passes, removes the entry (with a warning) when it fails."""
-    from .table import open_arrow_file
-
     fp = entry.fingerprint
     try:
         digests = entry.meta.get("digests")
@@ -396,8 +395,6 @@ def open_entry(entry: CacheEntry) -> pa.Table:
     Files are opened by :func:`arrowdata.table.open_arrow_file`, which reads only the record
     batch headers (structure validated; the sidecar's sizes already rule out truncation).
     """
-    from .table import concat_tables, normalize_table, open_arrow_file
-
     tables = [normalize_table(open_arrow_file(str(f), verify=False)) for f in entry.files]
     return tables[0] if len(tables) == 1 else concat_tables(tables)
 

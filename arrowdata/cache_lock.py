@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 from . import config
-from .errors import CacheLockTimeout
+from .errors import CacheLockTimeout, MetadataError
+from .metadata_files import parse_json, read_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -86,9 +87,6 @@ def _read_holder(path: Path) -> dict | None:
     """The holder recorded in a lock file: a dict with an int ``pid`` and a str ``host``; ``None`` when the
     file is absent or empty; a :class:`_Malformed` (empty dict) for any other content, with a warning
     naming the file once."""
-    from .errors import MetadataError
-    from .metadata_files import parse_json, read_bytes
-
     try:
         data = read_bytes(path, max_bytes=1 << 16, what="cache lock file")
     except (FileNotFoundError, NotADirectoryError):

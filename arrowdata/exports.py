@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from .dataset_core import DatasetCore
 from .errors import ArrowDataError
+from .features import schema_metadata
 from .features.json_values import decode_columns, decode_rows, decode_values, json_features
 from .filesystems import is_local, url_to_fs
 from .writer import temp_path_for
@@ -209,7 +210,6 @@ class ExportOps(DatasetCore):
         """
         import pyarrow.parquet as pq
 
-        from .features import schema_metadata
 
         schema = self._table.schema.with_metadata({**(self._table.schema.metadata or {}),
                                                    **schema_metadata(self.features)})

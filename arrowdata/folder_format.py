@@ -39,13 +39,17 @@ import pyarrow as pa
 import xxhash
 
 from . import config
-from .errors import ArrowDataError, MissingFileError
+from .errors import ArrowDataError, MetadataError, MissingFileError
 from .features import Features, schema_metadata
+from .file_identity import folder_fingerprint, folder_state_fields
 from .filesystems import is_local, url_to_fs
 from .fingerprint import is_fingerprint
+from .folder_checks import check_dict_meta, check_state
+from .folder_swap import recover, replace_folder as swap
 from .formatting import Format
 from .formatting.base import canonical_format_name
 from .info import DatasetInfo
+from .metadata_files import confined_name, read_json_file
 from .sizes import parse_size
 from .table import copy_to_memory, open_arrow_files
 from .writer import ArrowWriter, temp_path_for
@@ -179,7 +183,6 @@ def write_folder_state(folder: str | os.PathLike, shard_names: Sequence[str], *,
         "_output_all_columns": fmt.output_all_columns,
         "_split": split,
     }
-    from .file_identity import folder_state_fields
 
     state.update(folder_state_fields(fingerprint, [Path(folder, n) for n in shard_names]))  # see folder_fingerprint
     Path(folder, STATE_JSON).write_text(json.dumps(state, indent=2, sort_keys=True))
@@ -209,8 +212,6 @@ def replace_folder(tmp: str, final: str) -> None:
     Open memory maps of the old files stay valid (POSIX keeps unlinked files alive). Atomic, and
     recovered automatically after a crash: see :mod:`arrowdata.folder_swap`.
     """
-    from .folder_swap import replace_folder as swap
-
     swap(tmp, final)
 
 
@@ -295,8 +296,6 @@ def local_folder(url: str | os.PathLike, storage_options: dict | None = None) ->
         fs, fs_path = url_to_fs(url, storage_options)
         folder = os.path.abspath(fs_path) if is_local(fs) else fetch_remote_folder(fs, fs_path, url)
     if not os.path.isdir(folder):
-        from .folder_swap import recover
-
         if not (recover(folder) and os.path.isdir(folder)):  # a save over it was interrupted: finish it
             raise MissingFileError(url)
     return folder
@@ -324,16 +323,11 @@ def is_saved_folder(url: str, storage_options: dict | None = None) -> bool:
 def read_json(path: str) -> Any:
     """A metadata file's JSON; raises :class:`CorruptFileError` (a ``MetadataError``) naming the file when it
     is not a regular file (a FIFO never blocks), too large, or not JSON (see :mod:`arrowdata.metadata_files`)."""
-    from .metadata_files import read_json_file
-
     return read_json_file(path, what=os.path.basename(path))
 
 
 def safe_member(folder: str, name: Any, source: str) -> str:
     """``folder/name`` for a file name read from metadata; refuses paths that leave the folder."""
-    from .errors import MetadataError
-    from .metadata_files import confined_name
-
     try:
         return os.path.join(folder, confined_name(name, source))
     except MetadataError as e:
@@ -351,7 +345,6 @@ def stable_fingerprint(value: Any, folder: str) -> str:
 def dict_splits(folder: str) -> list[tuple[str, str]]:
     """``[(split, split_folder), ...]`` of a DatasetDict folder, from its ``dataset_dict.json``."""
     meta_path = os.path.join(folder, DICT_JSON)
-    from .folder_checks import check_dict_meta
 
     out = []
     for split in check_dict_meta(read_json(meta_path), meta_path):
@@ -394,8 +387,6 @@ def open_folder(folder: str, keep_in_memory: bool = False, verify: bool | None =
     file when the metadata or a shard is damaged.
     """
     state_path = os.path.join(folder, STATE_JSON)
-    from .file_identity import folder_fingerprint
-    from .folder_checks import check_state
 
     state = read_json(state_path)
     files = [safe_member(folder, name, state_path) for name in check_state(state, state_path)]

@@ -31,6 +31,8 @@ import os
 import shutil
 import uuid
 
+from .cache_lock import pid_alive
+from .metadata_files import read_json_file
 from .writer import TMP_MARKER
 
 logger = logging.getLogger(__name__)
@@ -88,8 +90,6 @@ def recover(final: str) -> bool:
     done = False
     for journal in _journal_of(final):
         try:
-            from .metadata_files import read_json_file
-
             plan = read_json_file(journal, max_bytes=1 << 16, what="folder swap journal")
             old, new = plan["old"], plan["new"]
             if not (isinstance(old, str) and isinstance(new, str) and _owned_sibling(final, old)
@@ -121,8 +121,6 @@ def recover(final: str) -> bool:
 
 def sweep_leftovers(final: str, keep: str | None = None) -> None:
     """Delete temporary siblings of ``final`` (``<final>.tmp-<pid>-...``) whose writer is dead."""
-    from .cache_lock import pid_alive
-
     parent, name = os.path.split(final.rstrip("/"))
     try:
         names = os.listdir(parent or ".")

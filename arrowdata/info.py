@@ -16,7 +16,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import MetadataError
 from .features import Features
+from .metadata_files import json_kind
 
 
 @dataclass
@@ -59,9 +61,6 @@ class DatasetInfo:
             Traceback (most recent call last):
             arrowdata.errors.MetadataError: dataset_info.json, field 'description': must be a string or null, not a number
         """
-        from .errors import MetadataError
-        from .metadata_files import json_kind
-
         if not isinstance(data, dict):
             raise MetadataError(f"must hold a JSON object, not {json_kind(data)}", path=source)
         for key in ("description", "citation", "homepage", "license"):

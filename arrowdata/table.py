@@ -23,6 +23,9 @@ import numpy as np
 import pyarrow as pa
 
 from .errors import CorruptFileError, MissingFileError, SchemaMismatchError
+from .features.inference import EXT_NAME_KEY, feature_from_arrow_type, storage_type
+from .features.serialization import features_json_from_metadata, schema_metadata
+from .features.types import LargeList, List, _ArrayND
 
 _FILE_MAGIC = b"ARROW1"
 # Written by every IPC stream writer on close: its absence means the file was cut short
@@ -190,8 +193,6 @@ def concat_tables(tables: Iterable[pa.Table]) -> pa.Table:
 
 
 def _storage_chunked(col: pa.ChunkedArray) -> pa.ChunkedArray:
-    from .features.inference import storage_type
-
     target = storage_type(col.type)
     if target == col.type:
         return col
@@ -222,9 +223,6 @@ def normalize_table(table: pa.Table) -> pa.Table:
     Their shape survives in the features stored in the schema metadata. Field-level
     extension metadata left by a reader that did not know the type is folded into it too.
     """
-    from .features.inference import EXT_NAME_KEY, feature_from_arrow_type, storage_type
-    from .features.serialization import features_json_from_metadata, schema_metadata
-
     needs = any(storage_type(f.type) != f.type or (f.metadata and EXT_NAME_KEY in f.metadata) for f in table.schema)
     if not needs:
         return table
@@ -260,8 +258,6 @@ class _HFArrayType(pa.ExtensionType):
 
 
 def _has_array(feature: Any) -> bool:
-    from .features.types import LargeList, List, _ArrayND
-
     if isinstance(feature, _ArrayND):
         return True
     if isinstance(feature, dict):
@@ -273,8 +269,6 @@ def _has_array(feature: Any) -> bool:
 
 def _wrap_arrays(array: pa.Array, feature: Any) -> pa.Array:
     """``array`` with every Array2D..5D part (at any depth) wrapped in HF's extension type."""
-    from .features.types import _ArrayND
-
     if not _has_array(feature):
         return array
     mask = array.is_null() if array.null_count else None

@@ -10,7 +10,11 @@ from __future__ import annotations
 import argparse
 import logging
 
+from ..errors import UnknownNameError
+from ..io import BUILDERS, get_builder, infer_builder, resolve_data_files
+from ..io.convert import convert_files
 from ..sizes import parse_size
+from .opening import parse_options
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +37,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..errors import UnknownNameError
-    from ..io import BUILDERS, get_builder, infer_builder, resolve_data_files
-    from ..io.convert import convert_files
-    from .opening import parse_options
-
     options = parse_options(args.option)
     name = args.builder
     builder_probe = get_builder(name) if name else None

@@ -10,6 +10,8 @@ import argparse
 import base64
 import json
 from typing import Any
+from ..errors import UnknownNameError
+from .opening import open_path, pick_split
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,9 +43,6 @@ def _cell(value: Any, width: int = 40) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..errors import UnknownNameError
-    from .opening import open_path, pick_split
-
     if args.n < 0:
         raise ValueError(f"-n must be >= 0, got {args.n}")
     _, ds = pick_split(open_path(args.path), args.split)

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 from typing import Any
+from .opening import open_path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,8 +47,6 @@ def _feature_text(feat: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .opening import open_path
-
     obj = open_path(args.path)
     splits = {k: obj[k] for k in obj.keys()} if hasattr(obj, "keys") and callable(obj.keys) else {None: obj}
     facts = {str(k): describe(v) for k, v in splits.items()}

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Iterator
 import pyarrow as pa
 
 from ..errors import UnknownNameError
+from .compression import strip_compression_suffix
 from .files import DataFile
 
 logger = logging.getLogger(__name__)
@@ -127,8 +128,6 @@ def infer_builder(paths: list[str]) -> str | None:
         >>> infer_builder(["a/train.jsonl.gz"])
         'json'
     """
-    from .compression import strip_compression_suffix
-
     votes: dict[str, int] = {}
     for p in paths:
         inner = strip_compression_suffix(p).lower()

@@ -20,6 +20,7 @@ from typing import Any
 import pyarrow as pa
 
 from ..errors import CastError, SchemaMismatchError
+from ..features import Features, LargeList, List, Value, arrow_type_of, cast_table
 from .builder import Builder, SchemaWidening
 
 
@@ -40,8 +41,6 @@ def read_schema(features: Any, builder: Builder | None = None) -> pa.Schema:
     every non-string feature ("0.0" is read as a float, then cast to an int feature where exact).
     String features of text cells are read directly so that "007" stays "007".
     """
-    from ..features import LargeList, List, Value, arrow_type_of
-
     if builder is not None and not builder.text_values:
         return pa.schema([])
 
@@ -85,8 +84,6 @@ class Conformer:
             return table
         table = self._columns(table, url, file_index)
         if self.features is not None:
-            from ..features import cast_table
-
             try:
                 return cast_table(table, self.features)
             except CastError as e:
@@ -97,8 +94,6 @@ class Conformer:
 
     def _failing_column(self, table: pa.Table) -> str | None:
         """The first column that does not cast to its feature (error path only)."""
-        from ..features import Features, cast_table
-
         for name in table.column_names:
             try:
                 cast_table(table.select([name]), Features({name: self.features[name]}))

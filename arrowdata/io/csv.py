@@ -32,7 +32,9 @@ from typing import Any, Callable, Iterator
 import pyarrow as pa
 
 from ..errors import CastError, DataFileError, ValueCastError
+from ..features import Features, cast_table
 from .builder import Builder, SchemaWidening, register_builder
+from .compression import compression_of
 from .files import DataFile
 
 _CONVERSION = re.compile(r"In CSV column #(\d+): CSV conversion error to ([^:]+): invalid value '(.*)'", re.S)
@@ -130,7 +132,6 @@ class CsvBuilder(Builder):
              fixed: frozenset[str] = frozenset()) -> Iterator[pa.RecordBatch]:
         import pyarrow.csv as pc
 
-        from .compression import compression_of
 
         read, parse, convert = self._pyarrow_options(f, schema)
         # local uncompressed files are read natively by pyarrow, not through a Python file object
@@ -265,8 +266,6 @@ class CsvBuilder(Builder):
         Cells are typed as the reader infers them (int, float, bool, else text), then cast, as
         the conversion does; ``None`` when no cell can be blamed.
         """
-        from ..features import Features, cast_table
-
         column = getattr(error, "column", None)
         header = self._header(f)
         if column is None or features is None or column not in header or column not in features:

@@ -29,9 +29,10 @@ import uuid
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from .. import config
 from ..errors import DataFileError, MissingFileError
-from .compression import strip_compression_suffix
 from ..filesystems import display_url, is_local, url_to_fs
+from .compression import strip_compression_suffix
 from .files import DataFile, content_hash
 
 logger = logging.getLogger(__name__)
@@ -143,8 +144,6 @@ def _extract(archive: DataFile, dest: Path) -> None:
 
 def extracted_folder(archive: DataFile, cache_root: Path | None = None) -> Path:
     """The folder holding ``archive``'s members, extracted once per archive content."""
-    from .. import config
-
     size, digest = content_hash(archive)
     root = Path(cache_root) if cache_root is not None else config.cache_dir() / "extracted"
     folder = root / re.sub(r"[^\w]", "_", f"{digest}-{size}")[:80]

@@ -25,6 +25,7 @@ from typing import Any, BinaryIO, Iterator
 import pyarrow as pa
 
 from ..errors import ArrowDataError, DataFileError
+from ..features import Features, cast_table
 from .builder import Builder, register_builder
 from .files import DataFile
 
@@ -247,8 +248,6 @@ class JsonBuilder(Builder):
     def locate_cast_error(self, f: DataFile, error: Exception, features: Any) -> DataFileError | None:
         """The line of the first value of ``error.column`` that does not fit its feature (error path only;
         JSON Lines only: a document has no useful line per row)."""
-        from ..features import Features, cast_table
-
         column = getattr(error, "column", None)
         if column is None or features is None or column not in features:
             return None

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from ..errors import CorruptFileError, DataFileError
 from .builder import Builder, register_builder
+from .compression import compression_of
 from .files import DataFile
 
 
@@ -37,7 +38,6 @@ class ParquetBuilder(Builder):
              fixed: frozenset[str] = frozenset()) -> Iterator[pa.RecordBatch]:
         import pyarrow.parquet as pq
 
-        from .compression import compression_of
 
         # A local, uncompressed file is opened by path: native reads, pre-buffered column chunks
         # decoded on several threads, instead of reads through a Python file object.

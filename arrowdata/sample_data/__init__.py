@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import os
 from typing import Any
+from ..errors import UnknownNameError
+from ..features import ClassLabel, Features, Value
 
 SAMPLES = {"reviews": "reviews.jsonl"}
 LABELS = ["neg", "pos"]
@@ -22,8 +24,6 @@ LABELS = ["neg", "pos"]
 
 def sample_path(name: str = "reviews") -> str:
     """The path of a built-in sample file (``"reviews"``: labelled sentences in JSON Lines)."""
-    from ..errors import UnknownNameError
-
     if name not in SAMPLES:
         raise UnknownNameError("sample dataset", name, list(SAMPLES))
     return os.path.join(os.path.dirname(__file__), SAMPLES[name])
@@ -31,8 +31,6 @@ def sample_path(name: str = "reviews") -> str:
 
 def sample_features() -> Any:
     """The features of the sample: ``text`` (string) and ``label`` (ClassLabel neg/pos)."""
-    from ..features import ClassLabel, Features, Value
-
     return Features({"text": Value("string"), "label": ClassLabel(names=LABELS)})
 
 

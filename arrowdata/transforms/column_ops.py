@@ -17,13 +17,16 @@ import pyarrow.compute as pc
 import pyarrow.types as pat
 import xxhash
 
+from .. import gather
 from ..dataset_core import DatasetCore
 from ..errors import CastError
+from ..features import (ClassLabel, Features, Value, arrow_type_of, cast_array, cast_table, feature_from_arrow_type,
+                        feature_to_json, features_from_schema, schema_metadata, storage_type)
 from .derive import InvalidArgumentError, as_name_list, check_columns, new_fingerprint
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..dataset import Dataset
-    from ..features import Features, FeatureType
+    from ..features import FeatureType
 
 
 def _features_of(ds: "Dataset") -> "Features":
@@ -33,8 +36,6 @@ def _features_of(ds: "Dataset") -> "Features":
 def _with_table(ds: "Dataset", table: pa.Table, features: "Features", op: str, args: dict[str, Any],
                 fingerprint: str | None = None, **changes: Any) -> "Dataset":
     """``ds`` on a new table whose columns ``features`` describe (schema metadata and info updated)."""
-    from ..features import Features, schema_metadata
-
     features = Features(features)
     meta = {k: v for k, v in (table.schema.metadata or {}).items() if k != b"huggingface"}
     meta.update(schema_metadata(features))
@@ -58,8 +59,6 @@ def _content_digest(data: pa.Table | pa.Array | pa.ChunkedArray) -> str:
 
 
 def _cast_chunked(column: pa.ChunkedArray, feature: "FeatureType", name: str) -> pa.ChunkedArray:
-    from ..features import arrow_type_of, cast_array, storage_type
-
     target = storage_type(arrow_type_of(feature))
     return pa.chunked_array([cast_array(c, feature, name) for c in column.chunks], type=target)
 
@@ -168,8 +167,6 @@ class ColumnOps(DatasetCore):
             >>> ds.add_column("b", [1, 2, 3]).column_names  # doctest: +SKIP
             ['a', 'b']
         """
-        from ..features import feature_from_arrow_type
-
         if not isinstance(name, str) or not name:
             raise InvalidArgumentError("name", f"must be a non-empty string, got {name!r}")
         if name in self._table.column_names:
@@ -211,11 +208,8 @@ class ColumnOps(DatasetCore):
             >>> ds.add_item({"a": 40, "b": "x"})["b"]  # doctest: +SKIP
             [None, None, None, 'x']
         """
-        from ..features import Features, cast_table
-
         if not isinstance(item, Mapping):
             raise InvalidArgumentError("item", f"expected a dict of column values, got {type(item).__name__}")
-        from ..features import feature_from_arrow_type
 
         features = dict(_features_of(self))
         base = self._table
@@ -265,8 +259,6 @@ class ColumnOps(DatasetCore):
             >>> ds.cast(Features({"a": Value("float32")})).features["a"]  # doctest: +SKIP
             Value(dtype='float32')
         """
-        from ..features import Features, cast_table
-
         features = Features(features)
         names = self._table.column_names
         if sorted(features) != sorted(names):
@@ -282,8 +274,6 @@ class ColumnOps(DatasetCore):
             >>> from arrowdata.features import ClassLabel
             >>> ds.cast_column("label", ClassLabel(names=["neg", "pos"]))  # doctest: +SKIP
         """
-        from ..features import feature_to_json
-
         check_columns(self._table.column_names, [column], "column")
         cast = _cast_chunked(self._table.column(column), feature, column)
         table = self._table.set_column(self._table.column_names.index(column), column, cast)
@@ -308,15 +298,11 @@ class ColumnOps(DatasetCore):
             features, _ = _flatten_features(features, 1)
             depth += 1
         if list(features) != table.column_names:
-            from ..features import features_from_schema
-
             features = dict(features_from_schema(table.schema))
         return _with_table(self, table, features, "flatten", {"max_depth": max_depth}, new_fingerprint)
 
     # -- values --------------------------------------------------------------------------
     def _logical_column(self, column: str, argument: str = "column") -> pa.ChunkedArray:
-        from .. import gather
-
         check_columns(self._table.column_names, [column], argument)
         positions = self._indices_np()
         if positions is None:
@@ -344,8 +330,6 @@ class ColumnOps(DatasetCore):
             >>> enc = ds.class_encode_column("y"); enc["y"], enc.features["y"].names  # doctest: +SKIP
             ([1, 0, 1], ['neg', 'pos'])
         """
-        from ..features import ClassLabel, Value
-
         check_columns(self._table.column_names, [column], "column")
         features = dict(_features_of(self))
         if not isinstance(features[column], Value):
@@ -378,8 +362,6 @@ class ColumnOps(DatasetCore):
         Example:
             >>> ds.align_labels_with_mapping({"pos": 0, "neg": 1}, "label")  # doctest: +SKIP
         """
-        from ..features import ClassLabel
-
         check_columns(self._table.column_names, [label_column], "label_column")
         features = dict(_features_of(self))
         old = features[label_column]

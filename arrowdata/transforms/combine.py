@@ -22,8 +22,10 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import SchemaMismatchError
+from ..features import Features, Value, arrow_type_of, schema_metadata, storage_type
 from ..fingerprint import derive_fingerprint
 from ..projection import derive
+from ..table import concat_tables
 from .derive import InvalidArgumentError, with_positions
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,8 +55,6 @@ def _aligned_features(dsets: list["Dataset"]) -> Any:
     a column that is all nulls in one dataset, or missing from it, takes the type it has in the
     others (its rows there are null), as in HF ``datasets``.
     """
-    from ..features import Features, Value
-
     first = dsets[0].features
     merged = dict(first)
     for d in dsets[1:]:
@@ -78,8 +78,6 @@ def _aligned_features(dsets: list["Dataset"]) -> Any:
 
 def _conform(ds: "Dataset", features: Any) -> pa.Table:
     """``ds``'s whole table with the columns in ``features``' order and types (null columns cast)."""
-    from ..features import arrow_type_of, schema_metadata, storage_type
-
     table = ds._table
     for name, feature in features.items():  # a column this dataset lacks: all null here
         if name not in table.column_names:
@@ -108,7 +106,6 @@ def _merged_info(dsets: list["Dataset"]) -> "DatasetInfo":
 
 def _concat_rows(dsets: list["Dataset"], info: "DatasetInfo | None", split: str | None) -> "Dataset":
     from ..dataset import Dataset
-    from ..table import concat_tables
 
     features = _aligned_features(dsets)
     tables = [_conform(d, features) for d in dsets]
@@ -144,7 +141,6 @@ def _concat_rows(dsets: list["Dataset"], info: "DatasetInfo | None", split: str 
 
 def _concat_columns(dsets: list["Dataset"], info: "DatasetInfo | None", split: str | None) -> "Dataset":
     from ..dataset import Dataset
-    from ..features import Features
 
     lengths = [len(d) for d in dsets]
     if len(set(lengths)) > 1:

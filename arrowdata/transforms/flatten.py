@@ -22,8 +22,10 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 import pyarrow as pa
 
-from .. import gather
+from .. import cache, gather
+from ..cache_lock import KeyLock
 from ..config import is_caching_enabled
+from ..errors import CorruptFileError
 from ..writer import ArrowWriter
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -60,10 +62,6 @@ def materialize(ds: "Dataset", fingerprint: str, *, keep_in_memory: bool = False
     The file becomes a regular transforms-cache entry (a sidecar is committed after the file
     is complete), written under the entry's lock so concurrent processes write it once.
     """
-    from .. import cache
-    from ..cache_lock import KeyLock
-    from ..errors import CorruptFileError
-
     positions = ds._indices_np()
     if positions is None:
         positions = np.arange(ds._table.num_rows, dtype=np.int64)

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..dataset_core import DatasetCore
+from ..features import Features, List, cast_table
 from .derive import InvalidArgumentError, as_name_list, check_columns
 from .derive import new_fingerprint as derived_fingerprint
 
@@ -73,8 +74,6 @@ class GroupOps(DatasetCore):
             >>> Dataset.from_dict({"k": [1, 1, 2], "v": ["a", "b", "c"]}).batch(by_column="k")["v"]
             [['a', 'b'], ['c']]
         """
-        from ..features import Features, List
-
         if batch_size is None and by_column is None:
             raise InvalidArgumentError("batch_size", "give batch_size or by_column")
         table = self._rows(0, self.num_rows)
@@ -96,7 +95,6 @@ class GroupOps(DatasetCore):
                        for name in table.column_names]
         features = Features({k: List(v) for k, v in self.features.items()})
         out = pa.Table.from_arrays(columns_out, names=table.column_names)
-        from ..features import cast_table
 
         out = cast_table(out, features)
         info = self._info.copy()

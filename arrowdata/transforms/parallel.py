@@ -41,8 +41,10 @@ from typing import Any, Callable
 import numpy as np
 import pyarrow as pa
 
+from ..cache import spill_dir
 from ..projection import Projection, ProjectionState
 from ..table import open_arrow_files
+from ..writer import ArrowWriter
 from .map_runner import MapSpec, run_filter, run_map
 from .outputs import OutputSink, TransformError
 
@@ -258,9 +260,6 @@ def _reuse(path: Path) -> bool:
 
 def spill(table: pa.Table, indices: pa.Array | None, fingerprint: str) -> tuple[list[str], str | None]:
     """Write an in-memory table (and indices) to ``cache_dir()/spill/`` once; returns their paths."""
-    from ..cache import spill_dir
-    from ..writer import ArrowWriter
-
     paths: list[str] = []
     if table is not None:
         path = spill_dir() / f"{fingerprint}.arrow"

@@ -20,9 +20,12 @@ import pyarrow.compute as pc
 
 from .. import gather
 from ..dataset_core import DatasetCore
+from ..features import ClassLabel
 from .derive import InvalidArgumentError, as_name_list, check_columns, digest
 from .derive import new_fingerprint as derived_fingerprint  # methods take a `new_fingerprint` argument
 from .derive import with_positions
+from .flatten import materialize
+from .stratify import stratified_split
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..dataset import Dataset
@@ -299,9 +302,6 @@ class RowOps(DatasetCore):
 
     def _stratified_positions(self, column: str, n_train: int, n_test: int,
                               generator: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        from ..features import ClassLabel
-        from .stratify import stratified_split
-
         check_columns(self._table.column_names, [column], "stratify_by_column")
         feature = self._info.features[column]
         if not isinstance(feature, ClassLabel):
@@ -327,8 +327,6 @@ class RowOps(DatasetCore):
             >>> flat._indices is None  # doctest: +SKIP
             True
         """
-        from .flatten import materialize
-
         if self._indices is None and not keep_in_memory:
             return self
         fingerprint = derived_fingerprint(self, "flatten_indices", {}, new_fingerprint)

@@ -27,6 +27,7 @@ from typing import Any, Callable
 from .. import config
 from ..fingerprint import (FingerprintWarning, UnhashableError, derive_fingerprint, function_components,
                            hash_object, random_fingerprint)
+from .outputs import TransformError
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +50,6 @@ def transform_key(parent: str, op: str, function: Callable | None, fn_kwargs: di
     try:
         if cache_key is not None:
             if not isinstance(cache_key, str) or not cache_key:
-                from .outputs import TransformError
-
                 raise TransformError(f"{op}: cache_key must be a non-empty string, got {cache_key!r}")
             components["cache_key"] = cache_key
             payload = {"args": args, "cache_key": cache_key}
