@@ -148,6 +148,11 @@ class CsvBuilder(Builder):
         try:
             try:
                 reader = pc.open_csv(stream, read_options=read, parse_options=parse, convert_options=convert)
+                names = reader.schema.names
+                if len(set(names)) != len(names):
+                    dup = next(n for n in names if names.count(n) > 1)
+                    raise DataFileError(f"column name {dup!r} appears twice in the header; rename it, or pass "
+                                        "column_names=[...]", path=f.url, line=self.options["skip_rows"] + 1)
                 for batch in reader:
                     batch = self._check_text(batch, f, wanted_binary)
                     last = batch
