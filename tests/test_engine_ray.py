@@ -91,6 +91,20 @@ def test_the_function_runs_in_ray_worker_processes(cluster):
             assert b"ray" in f.read()
 
 
+class Scale:
+    """Defined in this test module, which the Ray workers cannot import by name."""
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+
+
+def test_user_classes_in_fn_kwargs_travel_by_value(cluster):
+    ds = _corpus(2000)
+    out = ds.map(lambda b, scale: {"y": [i * scale.k for i in b["id"]]}, batched=True, fn_kwargs={"scale": Scale(3)},
+                 engine="ray")
+    assert out["y"] == [3 * i for i in ds["id"]]
+
+
 def test_a_failing_function_raises_in_the_driver_with_its_type_and_rows(cluster):
     def fails(batch):
         if 2500 in batch["id"]:

@@ -143,7 +143,8 @@ class RayEngine:
                  *(os.path.dirname(p) for p in (job.part_paths or [])[:1])]
         check_shared_storage(ray, paths)
         job_id = uuid.uuid4().hex
-        _ship_user_module_by_value(ray, job.spec.function)
+        for value in (job.spec.function, *job.spec.fn_kwargs.values()):
+            _ship_user_module_by_value(ray, value)
         boxed = [ray.put(job)]  # in a list, so the task gets the reference and unpickles the job once
         task = self._task(ray, job.kind)
         outputs: list[Any] = [None] * len(ranges)
@@ -190,13 +191,14 @@ class RayEngine:
         return outputs
 
 
-def _ship_user_module_by_value(ray: Any, function: Any) -> None:
-    """A function from the user's own module (a script's helper file, a test module) is pickled by
-    value, as a fork would carry it: the Ray workers could not import that module by name. Installed
-    packages still travel by reference (the workers have them too)."""
+def _ship_user_module_by_value(ray: Any, value: Any) -> None:
+    """A function (or a ``fn_kwargs`` value's class) from the user's own module (a script's helper
+    file, a test module) is pickled by value, as a fork would carry it: the Ray workers could not
+    import that module by name. Installed packages still travel by reference (the workers have them)."""
     from ..fingerprint import _module_kind
 
-    name = getattr(function, "__module__", None) or ""
+    owner = value if callable(value) and hasattr(value, "__module__") else type(value)
+    name = getattr(owner, "__module__", None) or ""
     module = sys.modules.get(name)
     if module is None or name == "__main__" or name.split(".")[0] in ("arrowdata", "loaders", "metrics"):
         return  # __main__ is already pickled by value

@@ -141,7 +141,7 @@ def to_ray(ds: "Dataset", columns: Sequence[str] | None = None, *, override_num_
         3
     """
     from ..transforms.map_ops import _source
-    from .ray import ray_module
+    from .ray import check_shared_storage, ray_module
 
     ray = ray_module()
     if columns is not None:
@@ -149,7 +149,9 @@ def to_ray(ds: "Dataset", columns: Sequence[str] | None = None, *, override_num_
         ds._check_columns(columns)
     table = ds.data
     row_bytes = table.nbytes / max(table.num_rows, 1)
-    source = _cls("source")(_source(ds), table.schema, ds.fingerprint, row_bytes, columns)
+    where = _source(ds)
+    check_shared_storage(ray, [*where.data_files, *([where.indices_file] if where.indices_file else [])])
+    source = _cls("source")(where, table.schema, ds.fingerprint, row_bytes, columns)
     return ray.data.read_datasource(source, override_num_blocks=override_num_blocks, **read_args)
 
 
