@@ -196,6 +196,8 @@ class Dataset(MapOps, RowOps, ColumnOps, GroupOps, ExportOps, FrameworkExportOps
             if isinstance(key, (pa.Array, pa.ChunkedArray)):
                 key = key.to_numpy()
             return self._format_table(self._take(self._positions_of(key)), "batch")
+        if hasattr(key, "__array__") and np.ndim(key) == 1:  # pandas Series/Index, tensors: as in HF
+            return self._format_table(self._take(self._positions_of(np.asarray(key))), "batch")
         raise TypeError(f"dataset indices must be int, slice, list/array of ints, or a column name; "
                         f"got {type(key).__name__}")
 

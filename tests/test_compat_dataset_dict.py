@@ -127,3 +127,14 @@ def test_format_round_trips_and_numpy_rows_like_hf():
     ours, theirs = (lib.Dataset.from_dict(rows).with_format("numpy")[0] for lib in (arrowdata, hf))
     assert {k: type(v) for k, v in ours.items()} == {k: type(v) for k, v in theirs.items()}
     assert ours == theirs
+
+
+def test_getitem_with_array_likes_like_hf():
+    import numpy as np
+    import pandas as pd
+
+    rows = {"a": list(range(6))}
+    for key in (pd.Series([4, 0, 2]), pd.Index([5, 1]), np.array([3, 3])):
+        assert Dataset.from_dict(rows)[key] == hf.Dataset.from_dict(rows)[key]
+    with pytest.raises(ValueError, match="duplicated"):
+        arrowdata.concatenate_datasets([Dataset.from_dict(rows), Dataset.from_dict(rows)], axis=1)

@@ -150,8 +150,8 @@ def _concat_columns(dsets: list["Dataset"], info: "DatasetInfo | None", split: s
     for i, d in enumerate(dsets):
         for name in d.column_names:
             if name in seen:
-                raise SchemaMismatchError(f"column {name!r} is in both dataset {seen[name]} and dataset {i}; "
-                                          "rename one of them first", column=name)
+                raise SchemaMismatchError(f"column {name!r} is in both dataset {seen[name]} and dataset {i} "
+                                          "(duplicated columns); rename one of them first", column=name)
             seen[name] = i
     # Columns must line up row by row, so datasets with indices are materialized first.
     flat = [d.flatten_indices() if d._indices is not None else d for d in dsets]
