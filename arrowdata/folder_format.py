@@ -278,7 +278,11 @@ def fetch_remote_folder(fs: Any, fs_path: str, url: str) -> str:
         base = fs_path.rstrip("/")
         for entry in tqdm(entries, desc="Fetching", unit=" files", disable=None):
             rel = entry["name"].rstrip("/")[len(base):].lstrip("/")
-            dest = os.path.join(tmp, rel)
+            if not entry["name"].startswith(base + "/"):
+                raise MissingFileError(entry["name"], hint=f"listed under {url} but not inside it")
+            from .metadata_files import confined_name
+
+            dest = os.path.join(tmp, confined_name(rel, url))  # a key such as "a/../../x" must not leave tmp
             os.makedirs(os.path.dirname(dest), exist_ok=True)
             fs.get_file(entry["name"], dest)
         replace_folder(tmp, target)
