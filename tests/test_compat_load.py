@@ -231,7 +231,8 @@ def test_value_that_does_not_fit_names_file_line_and_column(tmp_path):
 # ---------------------------------------------------------------- HF keywords, Hub names
 def test_hf_keywords_are_accepted(tmp_path):
     p = _csv(tmp_path / "a.csv", range(3))
-    kw = dict(name="default", token=None, revision="main", trust_remote_code=False, download_mode="reuse_cache_if_exists",
+    kw = dict(name="default", token=None, revision="main", trust_remote_code=False,
+              download_mode="reuse_cache_if_exists",
               verification_mode="no_checks", num_proc=2, keep_in_memory=True, cache_dir=str(tmp_path / "c"),
               storage_options={}, streaming=False, save_infos=False, download_config=None, use_auth_token=None)
     ds = arrowdata.load_dataset("csv", data_files=p, split="train", progress=False, **kw)

@@ -30,10 +30,11 @@ def test_top_level_names_exist_where_hf_has_them(name):
 
 def test_submodules_import_as_in_hf():
     import arrowdata.features as features
-    from arrowdata.splits import NamedSplit, Split  # noqa: F401
+    from arrowdata.splits import NamedSplit, Split
     from arrowdata.utils import logging as ad_logging
 
     assert features.Features is arrowdata.Features and features.ClassLabel is arrowdata.ClassLabel
+    assert NamedSplit is arrowdata.NamedSplit and Split is arrowdata.Split
     hf_names = {n for n in dir(hf.utils.logging) if not n.startswith("_") and n not in ("os", "logging", "Optional")}
     assert hf_names <= set(dir(ad_logging))
 
