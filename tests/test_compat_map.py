@@ -208,3 +208,18 @@ def test_removing_columns_of_an_empty_dataset_keeps_metadata_in_sync():
     empty = Dataset.from_dict({"a": [1], "b": ["x"]}).select([])
     out = empty.map(lambda r: {}, remove_columns="a")
     assert out.column_names == ["b"] and Features.from_arrow_schema(out.data.schema) == out.features
+
+
+def _tag_b(x):
+    x["b"] = -1 if x["a"] < 2 else x["a"]
+    return x
+
+
+def test_rows_of_a_formatted_dataset_are_returned_whole_like_hf():
+    ds = Dataset.from_dict({"a": [0, 1, 2, 3]})
+    theirs = hf.Dataset.from_dict({"a": [0, 1, 2, 3]})
+    assert ds.map(_tag_b, remove_columns=["a"])[:] == theirs.map(_tag_b, remove_columns=["a"])[:] == \
+        {"b": [-1, -1, 2, 3]}
+    ours = ds.with_format("numpy").map(_tag_b, remove_columns=["a"]).with_format(None)[:]
+    assert ours == theirs.with_format("numpy").map(_tag_b, remove_columns=["a"]).with_format(None)[:]
+    assert ours == {"a": [0, 1, 2, 3], "b": [-1, -1, 2, 3]}

@@ -124,3 +124,9 @@ def test_map_keywords_of_hf_5_are_accepted():
         ds.map(lambda r: r, on_mixed_types="yes")
     assert ds.map(lambda r: {"y": 1}, new_fingerprint="fixed").fingerprint == \
         ds.map(lambda r: {"y": 2}, new_fingerprint="fixed").fingerprint
+
+
+def test_empty_dicts_are_json_under_use_json():
+    ds = Dataset.from_dict({"e": [{}]}, on_mixed_types="use_json")
+    assert ds[:] == {"e": [{}]} and ds.features["e"] == Json()
+    assert ds.features.to_dict() == hf.Dataset.from_dict({"e": [{}]}, on_mixed_types="use_json").features.to_dict()

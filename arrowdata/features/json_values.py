@@ -47,7 +47,7 @@ def has_struct(arrow_type: Any) -> bool:
 def mixed_keys(values: Any) -> bool:
     """Whether the dicts of a column (its values, or the items of its list values) differ in keys:
     Arrow would fill the missing keys with nulls, HF's ``on_mixed_types="use_json"`` keeps each dict
-    as it was (a ``Json`` column)."""
+    as it was (a ``Json`` column). An empty dict counts as mixed too."""
     if not isinstance(values, (list, tuple)):
         return False
     keys = None
@@ -58,6 +58,8 @@ def mixed_keys(values: Any) -> bool:
             stack.extend(item)
         elif isinstance(item, dict):
             these = set(item)
+            if not these:
+                return True  # an empty dict has no struct type (HF: Json)
             if keys is None:
                 keys = these
             elif these != keys:

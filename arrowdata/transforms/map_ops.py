@@ -219,6 +219,11 @@ class MapOps(DatasetCore):
             args["num_proc"] = num_proc or 1
         if not try_original_type:
             args["try_original_type"] = False
+        # HF hands a formatted dataset's rows to the function as plain dicts: a row returned whole
+        # then keeps every column, even one in remove_columns (only changed columns otherwise).
+        whole_rows = not batched and self._format.type is not None
+        if whole_rows:
+            args["whole_rows"] = True
         key = transform_key(self._fingerprint, "map", function, fn_kwargs, args, cache_key)
         if function is None and cache_file_name is not None and not keep_in_memory and len(self) > 0:
             # HF writes the file the user named even for an identity map (scripts then count cache_files)
@@ -232,7 +237,7 @@ class MapOps(DatasetCore):
                        remove_columns=remove, features=features, fn_kwargs=dict(fn_kwargs or {}),
                        batch_format=check_batch_format(batch_format), writer_batch_size=writer_batch_size or 1000,
                        parent_features=self._info.features, try_original_type=bool(try_original_type),
-                       on_mixed_types=on_mixed_types)
+                       on_mixed_types=on_mixed_types, whole_rows=whole_rows)
         workers = engine_plan(engine, num_proc, len(self))
         if keep_in_memory:  # nothing is written, so nothing is looked up either
             return self._map_compute(spec, key, None, workers, desc, True)

@@ -63,6 +63,7 @@ class MapSpec:
     parent_features: Any = None  # the input's Features: kept for columns passed through unchanged
     try_original_type: bool = True  # a returned column keeps its input feature while its values fit
     on_mixed_types: str | None = "use_json"  # HF's default: a column mixing types is stored as Json
+    whole_rows: bool = False  # a row returned as given counts as returning every column (HF, formatted datasets)
 
 
 def read_range(table: pa.Table, indices: pa.Array | None, start: int, stop: int) -> pa.Table:
@@ -317,7 +318,8 @@ def _row_outputs(spec: MapSpec, batch: pa.Table, offset: int, rank: int | None,
         given_back = given_back or isinstance(out, LazyRow)
     if given_back:
         # Rows handed back (modified in place): the new columns are whatever some row wrote.
-        keys = list(dict.fromkeys(k for out in outs for k in (out.written() if isinstance(out, LazyRow) else out)))
+        keys = list(dict.fromkeys(k for out in outs for k in (
+            out.written() if isinstance(out, LazyRow) and not spec.whole_rows else out)))
     else:
         keys = list(outs[0])
     columns: dict[str, list] = {}
