@@ -24,7 +24,7 @@ Example:
     >>> ds = arrowdata.Dataset.from_dict({"input_ids": [[1, 2, 3], [4]], "label": [0, 1]})
     >>> ids, labels = next(iter(ds.to_tf_dataset(batch_size=2, columns="input_ids", label_cols="label")))
     >>> ids.numpy().tolist(), labels.numpy().tolist()
-    [[[1, 2, 3], [4, 0, 0]], [0, 1]]
+    ([[1, 2, 3], [4, 0, 0]], [0, 1])
 """
 from __future__ import annotations
 

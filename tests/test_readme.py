@@ -25,6 +25,6 @@ def test_ci_runs_exactly_the_readme_commands():
     commands = re.search(r"```bash\n(.*?)```", block, re.S).group(1).strip().splitlines()
     assert len(commands) == 2
     assert "pip install" in commands[0] and "examples/quickstart.py" in commands[0]
-    assert "pytest" in commands[1]
+    assert "pytest" in commands[1] and "-n 2" in commands[1] and "--doctest-modules" in commands[1]
     ci = (ROOT / ".ci" / "run").read_text()
     assert "ci:commands" in ci  # .ci/run reads the commands from that very block

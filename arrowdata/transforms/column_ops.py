@@ -93,7 +93,9 @@ class ColumnOps(DatasetCore):
         """The dataset with one column renamed (zero-copy).
 
         Example:
-            >>> ds.rename_column("a", "b").column_names  # doctest: +SKIP
+            >>> from arrowdata import Dataset
+            >>> ds = Dataset.from_dict({"a": [1, 2]})
+            >>> ds.rename_column("a", "b").column_names
             ['b']
         """
         return self.rename_columns({original_column_name: new_column_name}, new_fingerprint=new_fingerprint)
@@ -102,7 +104,9 @@ class ColumnOps(DatasetCore):
         """The dataset with columns renamed by ``{old: new}`` (zero-copy; swaps allowed).
 
         Example:
-            >>> ds.rename_columns({"a": "x", "b": "y"}).column_names  # doctest: +SKIP
+            >>> from arrowdata import Dataset
+            >>> ds = Dataset.from_dict({"a": [1], "b": [2]})
+            >>> ds.rename_columns({"a": "x", "b": "y"}).column_names
             ['x', 'y']
         """
         if not isinstance(column_mapping, Mapping):
@@ -129,7 +133,9 @@ class ColumnOps(DatasetCore):
         """The dataset without ``column_names`` (zero-copy).
 
         Example:
-            >>> ds.remove_columns(["b"]).column_names  # doctest: +SKIP
+            >>> from arrowdata import Dataset
+            >>> ds = Dataset.from_dict({"a": [1], "b": [2]})
+            >>> ds.remove_columns(["b"]).column_names
             ['a']
         """
         drop = as_name_list(column_names, "column_names")
@@ -141,7 +147,9 @@ class ColumnOps(DatasetCore):
         """Only ``column_names``, in the order given (zero-copy).
 
         Example:
-            >>> ds.select_columns(["b", "a"]).column_names  # doctest: +SKIP
+            >>> from arrowdata import Dataset
+            >>> ds = Dataset.from_dict({"a": [1], "b": [2]})
+            >>> ds.select_columns(["b", "a"]).column_names
             ['b', 'a']
         """
         keep = as_name_list(column_names, "column_names")
@@ -164,7 +172,9 @@ class ColumnOps(DatasetCore):
         (:meth:`flatten_indices`), since ``column`` is given in the dataset's row order.
 
         Example:
-            >>> ds.add_column("b", [1, 2, 3]).column_names  # doctest: +SKIP
+            >>> from arrowdata import Dataset
+            >>> ds = Dataset.from_dict({"a": [10, 20, 30]})
+            >>> ds.add_column("b", [1, 2, 3]).column_names
             ['a', 'b']
         """
         if not isinstance(name, str) or not name:
@@ -203,9 +213,11 @@ class ColumnOps(DatasetCore):
         that is not a column yet becomes a new column (``None`` in the earlier rows).
 
         Example:
-            >>> ds.add_item({"a": 40})["a"]  # doctest: +SKIP
+            >>> from arrowdata import Dataset
+            >>> ds = Dataset.from_dict({"a": [10, 20, 30]})
+            >>> ds.add_item({"a": 40})["a"]
             [10, 20, 30, 40]
-            >>> ds.add_item({"a": 40, "b": "x"})["b"]  # doctest: +SKIP
+            >>> ds.add_item({"a": 40, "b": "x"})["b"]
             [None, None, None, 'x']
         """
         if not isinstance(item, Mapping):
@@ -255,8 +267,10 @@ class ColumnOps(DatasetCore):
         Raises :class:`~arrowdata.errors.CastError` naming the column when a value cannot be cast.
 
         Example:
+            >>> from arrowdata import Dataset
+            >>> ds = Dataset.from_dict({"a": [1, 2]})
             >>> from arrowdata.features import Features, Value
-            >>> ds.cast(Features({"a": Value("float32")})).features["a"]  # doctest: +SKIP
+            >>> ds.cast(Features({"a": Value("float32")})).features["a"]
             Value(dtype='float32')
         """
         features = Features(features)
@@ -271,8 +285,11 @@ class ColumnOps(DatasetCore):
         """The dataset with one column cast to ``feature``.
 
         Example:
+            >>> from arrowdata import Dataset
+            >>> ds = Dataset.from_dict({"label": [1, 0]})
             >>> from arrowdata.features import ClassLabel
-            >>> ds.cast_column("label", ClassLabel(names=["neg", "pos"]))  # doctest: +SKIP
+            >>> ds.cast_column("label", ClassLabel(names=["neg", "pos"])).features["label"]
+            ClassLabel(num_classes=2, names=['neg', 'pos'])
         """
         check_columns(self._table.column_names, [column], "column")
         cast = _cast_chunked(self._table.column(column), feature, column)
@@ -286,8 +303,9 @@ class ColumnOps(DatasetCore):
         """Struct columns split into one column per field, named ``parent.child`` (zero-copy).
 
         Example:
-            >>> ds = arrowdata.Dataset.from_dict({"a": [{"b": 1, "c": "x"}]})  # doctest: +SKIP
-            >>> ds.flatten().column_names  # doctest: +SKIP
+            >>> from arrowdata import Dataset
+            >>> ds = Dataset.from_dict({"a": [{"b": 1, "c": "x"}]})
+            >>> ds.flatten().column_names
             ['a.b', 'a.c']
         """
         table = self._table
@@ -313,7 +331,9 @@ class ColumnOps(DatasetCore):
         """The distinct values of ``column``, in order of first appearance.
 
         Example:
-            >>> ds.unique("label")  # doctest: +SKIP
+            >>> from arrowdata import Dataset
+            >>> ds = Dataset.from_dict({"label": [1, 0, 1]})
+            >>> ds.unique("label")
             [1, 0]
         """
         return pc.unique(self._logical_column(column)).to_pylist()
@@ -326,8 +346,9 @@ class ColumnOps(DatasetCore):
             include_nulls: keep missing values as a class named ``"None"`` (else they stay null).
 
         Example:
-            >>> ds = arrowdata.Dataset.from_dict({"y": ["pos", "neg", "pos"]})  # doctest: +SKIP
-            >>> enc = ds.class_encode_column("y"); enc["y"], enc.features["y"].names  # doctest: +SKIP
+            >>> from arrowdata import Dataset
+            >>> ds = Dataset.from_dict({"y": ["pos", "neg", "pos"]})
+            >>> enc = ds.class_encode_column("y"); enc["y"], enc.features["y"].names
             ([1, 0, 1], ['neg', 'pos'])
         """
         check_columns(self._table.column_names, [column], "column")
@@ -360,7 +381,12 @@ class ColumnOps(DatasetCore):
         case-insensitively), e.g. to evaluate a model trained with another label order.
 
         Example:
-            >>> ds.align_labels_with_mapping({"pos": 0, "neg": 1}, "label")  # doctest: +SKIP
+            >>> from arrowdata import ClassLabel, Dataset, Features
+            >>> ds = Dataset.from_dict({"label": [0, 1]},
+            ...                       features=Features({"label": ClassLabel(names=["neg", "pos"])}))
+            >>> aligned = ds.align_labels_with_mapping({"pos": 0, "neg": 1}, "label")
+            >>> aligned["label"], aligned.features["label"].names
+            ([1, 0], ['pos', 'neg'])
         """
         check_columns(self._table.column_names, [label_column], "label_column")
         features = dict(_features_of(self))

@@ -5,11 +5,11 @@ indices are shifted and joined. Interleaving is a concatenation plus an index or
 the semantics (and, for a given seed, the very rows) of Hugging Face ``datasets``.
 
 Example:
-    >>> from arrowdata import Dataset, concatenate_datasets, interleave_datasets  # doctest: +SKIP
-    >>> a, b = Dataset.from_dict({"x": [0, 1, 2]}), Dataset.from_dict({"x": [10, 11]})  # doctest: +SKIP
-    >>> concatenate_datasets([a, b])["x"]  # doctest: +SKIP
+    >>> from arrowdata import Dataset, concatenate_datasets, interleave_datasets
+    >>> a, b = Dataset.from_dict({"x": [0, 1, 2]}), Dataset.from_dict({"x": [10, 11]})
+    >>> concatenate_datasets([a, b])["x"]
     [0, 1, 2, 10, 11]
-    >>> interleave_datasets([a, b])["x"]  # doctest: +SKIP
+    >>> interleave_datasets([a, b])["x"]
     [0, 10, 1, 11]
 """
 from __future__ import annotations
@@ -189,7 +189,9 @@ def concatenate_datasets(dsets: Sequence["Dataset"], info: "DatasetInfo | None" 
     :class:`~arrowdata.errors.SchemaMismatchError` naming the column.
 
     Example:
-        >>> concatenate_datasets([a, b])["x"]  # doctest: +SKIP
+        >>> from arrowdata import Dataset
+        >>> a, b = Dataset.from_dict({"x": [0, 1, 2]}), Dataset.from_dict({"x": [10, 11]})
+        >>> concatenate_datasets([a, b])["x"]
         [0, 1, 2, 10, 11]
     """
     from ..streaming.iterable import concatenate, is_stream_list
@@ -287,7 +289,9 @@ def interleave_datasets(datasets: Sequence["Dataset"], probabilities: Sequence[f
             (every row exactly once).
 
     Example:
-        >>> interleave_datasets([a, b], stopping_strategy="all_exhausted")["x"]  # doctest: +SKIP
+        >>> from arrowdata import Dataset
+        >>> a, b = Dataset.from_dict({"x": [0, 1, 2]}), Dataset.from_dict({"x": [10, 11]})
+        >>> interleave_datasets([a, b], stopping_strategy="all_exhausted")["x"]
         [0, 10, 1, 11, 2, 10]
     """
     from ..streaming.iterable import interleave, is_stream_list

@@ -98,8 +98,9 @@ class RowOps(DatasetCore):
             new_fingerprint: use this fingerprint instead of deriving one.
 
         Example:
-            >>> ds = arrowdata.Dataset.from_dict({"a": [10, 20, 30]})  # doctest: +SKIP
-            >>> ds.select([2, 0])["a"]  # doctest: +SKIP
+            >>> from arrowdata import Dataset
+            >>> ds = Dataset.from_dict({"a": [10, 20, 30]})
+            >>> ds.select([2, 0])["a"]
             [30, 10]
         """
         if isinstance(indices, range):
@@ -118,7 +119,9 @@ class RowOps(DatasetCore):
         """All rows but the first ``n``; ``skip(len(ds))`` or more gives an empty dataset.
 
         Example:
-            >>> ds.skip(1)["a"]  # doctest: +SKIP
+            >>> from arrowdata import Dataset
+            >>> ds = Dataset.from_dict({"a": [10, 20, 30]})
+            >>> ds.skip(1)["a"]
             [20, 30]
         """
         n = _as_count(n, "n")
@@ -130,7 +133,9 @@ class RowOps(DatasetCore):
         """The first ``n`` rows (all of them when ``n`` exceeds the length).
 
         Example:
-            >>> ds.take(2)["a"]  # doctest: +SKIP
+            >>> from arrowdata import Dataset
+            >>> ds = Dataset.from_dict({"a": [10, 20, 30]})
+            >>> ds.take(2)["a"]
             [10, 20]
         """
         n = _as_count(n, "n")
@@ -145,7 +150,9 @@ class RowOps(DatasetCore):
         A dataset with fewer rows than shards gives empty shards, not an error.
 
         Example:
-            >>> [ds.shard(2, i)["a"] for i in range(2)]  # doctest: +SKIP
+            >>> from arrowdata import Dataset
+            >>> ds = Dataset.from_dict({"a": [10, 20, 30]})
+            >>> [ds.shard(2, i)["a"] for i in range(2)]
             [[10, 20], [30]]
         """
         if isinstance(num_shards, bool) or not isinstance(num_shards, numbers.Integral) or num_shards < 1:
@@ -175,8 +182,10 @@ class RowOps(DatasetCore):
         Reads after a shuffle stay fast: see :func:`arrowdata.gather.take`.
 
         Example:
-            >>> ds.shuffle(seed=42)["a"]  # doctest: +SKIP
-            [20, 30, 10]
+            >>> from arrowdata import Dataset
+            >>> ds = Dataset.from_dict({"a": [10, 20, 30]})
+            >>> ds.shuffle(seed=42)["a"]  # the order HF datasets gives for this seed
+            [30, 20, 10]
         """
         if seed is not None and generator is not None:
             raise InvalidArgumentError("generator", "give either seed or generator, not both")
@@ -209,7 +218,9 @@ class RowOps(DatasetCore):
         Only the key columns are read; the result is new indices, no data is copied.
 
         Example:
-            >>> ds.sort("a", reverse=True)["a"]  # doctest: +SKIP
+            >>> from arrowdata import Dataset
+            >>> ds = Dataset.from_dict({"a": [10, 20, 30]})
+            >>> ds.sort("a", reverse=True)["a"]
             [30, 20, 10]
         """
         names = as_name_list(column_names, "column_names")
@@ -265,8 +276,10 @@ class RowOps(DatasetCore):
         naming the argument.
 
         Example:
-            >>> splits = ds.train_test_split(test_size=1, seed=0)  # doctest: +SKIP
-            >>> len(splits["train"]), len(splits["test"])  # doctest: +SKIP
+            >>> from arrowdata import Dataset
+            >>> ds = Dataset.from_dict({"a": [10, 20, 30]})
+            >>> splits = ds.train_test_split(test_size=1, seed=0)
+            >>> len(splits["train"]), len(splits["test"])
             (2, 1)
         """
         n = self.num_rows
@@ -323,8 +336,10 @@ class RowOps(DatasetCore):
         a finished file with that name is reused. ``keep_in_memory=True`` writes nothing.
 
         Example:
-            >>> flat = ds.shuffle(seed=0).flatten_indices()  # doctest: +SKIP
-            >>> flat._indices is None  # doctest: +SKIP
+            >>> from arrowdata import Dataset
+            >>> ds = Dataset.from_dict({"a": [10, 20, 30]})
+            >>> flat = ds.shuffle(seed=0).flatten_indices()
+            >>> flat._indices is None
             True
         """
         if self._indices is None and not keep_in_memory:
