@@ -44,7 +44,6 @@ from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import arrowdata  # noqa: E402
 from arrowdata import Dataset, load_dataset, load_from_disk  # noqa: E402
 from arrowdata.errors import ArrowDataError  # noqa: E402
 
@@ -69,7 +68,7 @@ def run_child(fn: Callable[[], Any], *, cache: Path, kill_after: float | None = 
         os.setpgid(0, 0)  # our own group: a kill reaches num_proc workers too
         os.environ["ARROWDATA_CACHE"] = str(cache)
         if kill_at_rename:
-            _arm_rename_crash(kill_at_rename)
+            arm_rename_crash(kill_at_rename)
         try:
             value = fn()
             payload = {"status": "ok", "value": value}
@@ -112,7 +111,9 @@ def _kill_group(pid: int) -> None:
         pass
 
 
-def _arm_rename_crash(nth: int) -> None:
+def arm_rename_crash(nth: int, group: bool = True) -> None:
+    """Make this process SIGKILL itself (``group``: its whole process group, workers included) just
+    before its ``nth`` call of ``os.replace``/``os.rename``. Also used by tests/reliability."""
     calls = [0]
     for name in ("replace", "rename"):
         real = getattr(os, name)
@@ -120,7 +121,9 @@ def _arm_rename_crash(nth: int) -> None:
         def wrapped(a, b, *args, _real=real, **kw):
             calls[0] += 1
             if calls[0] == nth:
-                os.killpg(0, signal.SIGKILL)
+                if group:
+                    os.killpg(0, signal.SIGKILL)
+                os.kill(os.getpid(), signal.SIGKILL)
             return _real(a, b, *args, **kw)
 
         setattr(os, name, wrapped)
@@ -234,17 +237,23 @@ def make_sentinel(work: Path) -> Path:
 # ----------------------------------------------------------------------------- campaigns
 
 
+def _crash_and_rerun(sc: Scenarios, name: str, cache: Path, refs: dict, report: dict, what: str, **kill: Any) -> str:
+    """One crash (``kill_after=`` seconds or ``kill_at_rename=`` n), the checks right after it, and the rerun."""
+    existed = sc.target.exists()
+    status, _ = run_child(getattr(sc, name), cache=cache, **kill)
+    _count(report, status, what)
+    if name == "save_over" and existed:
+        _check_saved_folder(sc, report)
+    _rerun(sc, name, cache, refs, report, f"after {what}")
+    return status
+
+
 def kill_campaign(sc: Scenarios, cache: Path, refs: dict, kills: int, rng: random.Random, report: dict) -> None:
     durations = report["clean_seconds"]
     for i in range(kills):
         name = SCENARIOS[i % len(SCENARIOS)]
         delay = rng.uniform(0.0, max(0.2, durations[name]))
-        existed = sc.target.exists()
-        status, _ = run_child(getattr(sc, name), cache=cache, kill_after=delay)
-        _count(report, status, f"kill {name} at {delay:.2f}s")
-        if name == "save_over" and existed:
-            _check_saved_folder(sc, report)
-        _rerun(sc, name, cache, refs, report, f"after kill {name} at {delay:.2f}s")
+        status = _crash_and_rerun(sc, name, cache, refs, report, f"kill {name} at {delay:.2f}s", kill_after=delay)
         report["kills"] += status == "killed"
 
 
@@ -252,22 +261,16 @@ def rename_campaign(sc: Scenarios, cache: Path, refs: dict, report: dict) -> Non
     for name in SCENARIOS:
         if name in ("metric",):
             continue  # its files are plain per-rank writes, covered by the kill campaign
-        nth = 1
-        while nth < 60:
+        for nth in range(1, 60):
             if name in ("map1", "map2", "filter"):
                 _clean_transforms(cache)
             elif name == "convert":
                 shutil.rmtree(cache / "converted", ignore_errors=True)
-            existed = sc.target.exists()
-            status, _ = run_child(getattr(sc, name), cache=cache, kill_at_rename=nth)
-            _count(report, status, f"rename {nth} in {name}")
-            if name == "save_over" and existed:
-                _check_saved_folder(sc, report)
-            _rerun(sc, name, cache, refs, report, f"after a crash before rename {nth} in {name}")
+            status = _crash_and_rerun(sc, name, cache, refs, report, f"a crash before rename {nth} in {name}",
+                                      kill_at_rename=nth)
             report["rename_crashes"] += status == "killed"
             if status != "killed":
                 break
-            nth += 1
 
 
 def _clean_transforms(cache: Path) -> None:
@@ -314,12 +317,8 @@ def _check_saved_folder(sc: Scenarios, report: dict) -> None:
 def _rerun(sc: Scenarios, name: str, cache: Path, refs: dict, report: dict, what: str) -> None:
     status, value = run_child(getattr(sc, name), cache=cache)
     report["reruns"] += 1
-    if status == "crash":
-        report["crashes"] += 1
-        report["findings"].append(f"rerun {what}: signal {value}")
-    elif status == "hang":
-        report["hangs"] += 1
-        report["findings"].append(f"rerun {what}: hang")
+    if status in ("crash", "hang"):
+        _count(report, status, f"rerun {what} (signal {value})")
     elif name == "save_over" and status == "ok":
         which, got = value.split()
         if got != refs["versions"][which]:

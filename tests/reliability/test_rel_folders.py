@@ -6,12 +6,10 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 import threading
 
 import pytest
 
-import arrowdata
 from arrowdata import Dataset, DatasetDict, load_from_disk
 from arrowdata.errors import ArrowDataError, MetadataError, MissingFileError
 
@@ -27,25 +25,16 @@ def folder(tmp_path):
 
 def _save_killed_at_rename(target: str, nth: int, mode: str) -> str:
     """In a forked child: save over ``target``, SIGKILLed just before the ``nth`` rename."""
-    import signal
-
     import arrowdata.folder_swap as fs
+
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
+    from stress import arm_rename_crash
 
     if mode == "journal":  # no RENAME_EXCHANGE: force the journal path
         fs._exchange = lambda a, b: False
-    calls = [0]
-    for name in ("replace", "rename"):
-        real = getattr(os, name)
-
-        def wrapped(a, b, *args, _real=real, **kw):
-            calls[0] += 1
-            if calls[0] == nth:
-                os.kill(os.getpid(), signal.SIGKILL)
-            return _real(a, b, *args, **kw)
-
-        setattr(os, name, wrapped)
+    arm_rename_crash(nth, group=False)  # only this child: not pytest's process group
     Dataset.from_dict({"a": [10, 20, 30, 40], "t": list("abcd")}).save_to_disk(target, num_shards=2)
-    return f"finished after {calls[0]} renames"
+    return "finished"
 
 
 @pytest.mark.parametrize("mode", ["exchange", "journal"])

@@ -13,7 +13,7 @@ import pytest
 
 import arrowdata
 from arrowdata import cache, load_dataset
-from arrowdata.errors import ArrowDataError, DataFileError, SchemaMismatchError
+from arrowdata.errors import DataFileError, SchemaMismatchError
 from arrowdata.features import Features, Value
 
 

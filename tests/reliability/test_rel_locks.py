@@ -45,7 +45,6 @@ def test_malformed_lock_is_broken_with_a_warning(name, caplog):
 def test_map_and_clean_survive_malformed_locks(name, caplog):
     ds = arrowdata.Dataset.from_dict({"x": list(range(10))})
     fn = lambda r: {"y": r["x"] + 1}  # noqa: E731
-    from arrowdata.transforms.transform_key import transform_key  # noqa: F401  (fingerprint below)
     first = ds.map(fn)
     cache.clean(everything=True)
     (locks_dir() / f"{first.fingerprint}.lock").write_bytes(CONTENTS[name])
