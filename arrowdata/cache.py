@@ -65,7 +65,7 @@ DEBRIS_MAX_AGE = 3600.0
 #: A sidecar is a few kilobytes; anything much larger is not ours.
 MAX_SIDECAR_BYTES = 16 << 20
 _FP_RE = re.compile(r"[0-9a-f]{32}")
-_PART_RE = re.compile(r"^(?P<fp>[0-9a-f]{32})-\d{5}-of-\d{5}\.arrow$")
+_PART_RE = re.compile(r"^(?P<fp>[0-9a-f]{32})(-\d{5}-of-\d{5})?\.arrow$")  # a result file or a worker part
 _debris_checked = False
 
 
@@ -461,7 +461,7 @@ def clean_debris(*, force: bool = False) -> list[Path]:
 
     A temp file or folder (in ``transforms/``, ``spill/``, ``converted/``, ``generated/``,
     ``remote/``) goes when its writer's PID is gone from this host (and it is over a minute
-    old) or when it is older than :data:`DEBRIS_MAX_AGE`; parts without a sidecar go when no
+    old) or when it is older than :data:`DEBRIS_MAX_AGE`; result files and parts without a sidecar go when no
     live lock covers their key. Runs once per process by itself (on the first cache write);
     ``force`` runs it again.
     """
@@ -592,6 +592,10 @@ def clean(older_than: float | None = None, max_size: int | None = None, *, every
         if everything:
             for path in spill_dir().iterdir():
                 _delete(path)
+            kept = {e.fingerprint for e in list_entries()}
+            for side in transforms_dir().glob("*.json"):  # malformed or hostile sidecars: never entries
+                if side.stem not in kept and TMP_MARKER not in side.name:
+                    _delete(side)
         elif older_than is not None:
             # Spilled inputs are touched whenever a parallel step reuses them.
             for path in spill_dir().iterdir():
