@@ -223,3 +223,14 @@ def test_rows_of_a_formatted_dataset_are_returned_whole_like_hf():
     ours = ds.with_format("numpy").map(_tag_b, remove_columns=["a"]).with_format(None)[:]
     assert ours == theirs.with_format("numpy").map(_tag_b, remove_columns=["a"]).with_format(None)[:]
     assert ours == {"a": [0, 1, 2, 3], "b": [-1, -1, 2, 3]}
+
+
+def test_hf_naming_arguments_are_checked_with_hf_messages(tmp_path):
+    ds = Dataset.from_dict({"x": [1, 2]})
+    with pytest.raises(ValueError, match="suffix_template must contain exactly the fields 'rank' and 'num_proc'"):
+        ds.map(lambda r: {"y": 1}, suffix_template="_{}_of_{}")
+    with pytest.raises(ValueError, match="Expected cache_file_name to have an extension"):
+        ds.map(lambda r: {"y": 1}, cache_file_name=str(tmp_path / "train"))
+    assert ds.map(lambda r: {"y": 1}, suffix_template="_{rank:05d}_of_{num_proc:05d}")["y"] == [1, 1]
+    first = ds.filter(lambda r: r["x"] > 1, new_fingerprint="mine")
+    assert first["x"] == [2] and ds.filter(lambda r: r["x"] > 5, new_fingerprint="mine")["x"] == [2]  # same key

@@ -155,3 +155,16 @@ def test_batch_matches_hf_and_keeps_class_labels():
         {"y": hf.ClassLabel(names=["n", "p"]), "t": hf.Value("string")})).batch(2)
     assert ours[:] == theirs[:]
     assert ours.features.to_dict() == theirs.features.to_dict()
+
+
+def test_hf_attributes_arrowdata_lacks_answer_clearly():
+    ds = Dataset.from_dict({"a": [1, 2]})
+    assert ds.list_indexes() == [] and ds.is_index_initialized("x") is False
+    with pytest.raises(NotImplementedError, match="add_faiss_index: arrowdata keeps no"):
+        ds.add_faiss_index("a")
+    with pytest.raises(NotImplementedError, match="get_nearest_examples"):
+        ds.get_nearest_examples("a", [0.0])
+    theirs = hf.Dataset.from_dict({"a": [1, 2]})
+    for name in ("builder_name", "config_name", "supervised_keys", "download_checksums", "download_size"):
+        assert getattr(ds, name) is None is getattr(theirs, name)
+    assert ds.size_in_bytes == ds.dataset_size > 0

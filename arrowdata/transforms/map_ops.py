@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+import string
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -61,6 +63,17 @@ def _names(value: Any, argument: str, available: list[str]) -> list[str]:
         raise TransformError(f"{argument}: expected a column name or a list of names, got {value!r}")
     check_columns(available, names, argument)
     return names
+
+
+def _check_hf_names(suffix_template: str | None, cache_file_name: str | None) -> None:
+    """HF's checks of two naming arguments, with its messages (scripts catch them as ``ValueError``)."""
+    if suffix_template is not None:
+        fields = {name for _, name, _, _ in string.Formatter().parse(suffix_template) if name is not None}
+        if fields != {"rank", "num_proc"}:
+            raise TransformError(f"suffix_template must contain exactly the fields 'rank' and 'num_proc', got: "
+                                 f"{sorted(fields)}")
+    if cache_file_name is not None and not os.path.splitext(os.fspath(cache_file_name))[1]:
+        raise TransformError(f"Expected cache_file_name to have an extension, but got: {cache_file_name}")
 
 
 def _default_batch_format(ds: "Dataset", batch_format: str | None, batched: bool) -> str:
@@ -203,6 +216,7 @@ class MapOps(DatasetCore):
         cache_key = cache_key if cache_key is not None else new_fingerprint
         if on_mixed_types not in (None, "use_json"):
             raise TransformError(f"map: on_mixed_types must be None or 'use_json', got {on_mixed_types!r}")
+        _check_hf_names(suffix_template, cache_file_name)
         input_cols = _names(input_columns, "input_columns", columns) if input_columns is not None else None
         remove = _names(remove_columns, "remove_columns", columns)
         if features is not None and not hasattr(features, "arrow_schema"):
@@ -330,7 +344,8 @@ class MapOps(DatasetCore):
                keep_in_memory: bool = False, load_from_cache_file: bool = True, cache_file_name: str | None = None,
                fn_kwargs: dict | None = None, num_proc: int | None = None, desc: str | None = None,
                batch_format: str | None = None, cache_key: str | None = None, explain: bool = False,
-               writer_batch_size: int | None = 1000, engine: str | None = None) -> "Dataset":
+               writer_batch_size: int | None = 1000, engine: str | None = None, new_fingerprint: str | None = None,
+               suffix_template: str | None = None) -> "Dataset":
         """Keep the rows for which ``function`` is true; the result is an indices file over this dataset.
 
         ``function`` is a predicate ``f(row) -> bool`` (``f(batch) -> list/array of bool`` when
@@ -356,6 +371,8 @@ class MapOps(DatasetCore):
         if expression is None and function is None:
             raise TransformError("filter: give a predicate function or a pyarrow.compute.Expression")
         batch_format = _default_batch_format(self, batch_format, batched)
+        cache_key = cache_key if cache_key is not None else new_fingerprint
+        _check_hf_names(suffix_template, cache_file_name)
         _check_common("filter", None if expression is not None else function, batched, batch_size, num_proc,
                       fn_kwargs, batch_format)
         input_cols = _names(input_columns, "input_columns", columns) if input_columns is not None else None
