@@ -249,12 +249,18 @@ def _crash_and_rerun(sc: Scenarios, name: str, cache: Path, refs: dict, report: 
 
 
 def kill_campaign(sc: Scenarios, cache: Path, refs: dict, kills: int, rng: random.Random, report: dict) -> None:
+    """Until ``kills`` runs were really killed (a run that finishes before its moment is not counted)."""
     durations = report["clean_seconds"]
-    for i in range(kills):
-        name = SCENARIOS[i % len(SCENARIOS)]
-        delay = rng.uniform(0.0, max(0.2, durations[name]))
+    attempt = 0
+    while report["kills"] < kills and attempt < 4 * kills:
+        name = SCENARIOS[attempt % len(SCENARIOS)]
+        attempt += 1
+        delay = rng.uniform(0.0, 0.9 * max(0.2, durations[name]))
         status = _crash_and_rerun(sc, name, cache, refs, report, f"kill {name} at {delay:.2f}s", kill_after=delay)
         report["kills"] += status == "killed"
+        report.setdefault("kills_by_scenario", {}).setdefault(name, 0)
+        report["kills_by_scenario"][name] += status == "killed"
+    report["kill_attempts"] = attempt
 
 
 def rename_campaign(sc: Scenarios, cache: Path, refs: dict, report: dict) -> None:
@@ -519,7 +525,7 @@ def _fuzz_child(target: str, root: Path, budget: float, counts_path: Path, seed:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--kills", type=int, default=100)
+    parser.add_argument("--kills", type=int, default=100, help="runs actually killed at a random moment")
     parser.add_argument("--fuzz-seconds", type=float, default=600.0)
     parser.add_argument("--workdir", default=None)
     parser.add_argument("--seed", type=int, default=11)
