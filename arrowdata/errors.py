@@ -176,6 +176,22 @@ class UnhashableError(ArrowDataError, TypeError):
         super().__init__(chain + (f" ({reason})" if reason else ""))
 
 
+class EngineError(ArrowDataError, RuntimeError):
+    """An engine cannot run here as configured (e.g. a multi-node Ray cluster over an unshared cache)."""
+
+
+class HubNotSupportedError(ArrowDataError, NotImplementedError):
+    """A Hugging Face Hub operation: arrowdata reads and writes local and fsspec files only."""
+
+
+class MissingExporterError(ArrowDataError, ImportError):
+    """A framework export was asked for, but the package that provides it is not installed."""
+
+
+class IndexNotSupportedError(ArrowDataError, NotImplementedError):
+    """A FAISS/Elasticsearch index method of HF ``datasets``: arrowdata keeps no vector index."""
+
+
 class FingerprintWarning(UserWarning):
     """A transform could not be fingerprinted, so that one step is not cached."""
 

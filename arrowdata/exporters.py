@@ -19,7 +19,7 @@ import logging
 from typing import Any, Callable
 
 from .dataset_core import DatasetCore
-from .errors import ArrowDataError
+from .errors import MissingExporterError
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +30,6 @@ EXPORTERS: dict[str, Callable[..., Any]] = {}
 
 #: what to install for each exporter arrowdata knows of (for the error message).
 INSTALL_HINTS = {"tf_dataset": "pip install 'arrowdata[tf]' (the loaders package and tensorflow)"}
-
-
-class MissingExporterError(ArrowDataError, ImportError):
-    """A framework export was asked for, but the package that provides it is not installed."""
 
 
 def register_exporter(name: str, function: Callable[..., Any]) -> None:

@@ -18,19 +18,11 @@ from __future__ import annotations
 from typing import Any
 
 from .dataset_core import DatasetCore
-from .errors import ArrowDataError
-
-
-class HubNotSupportedError(ArrowDataError, NotImplementedError):
-    """A Hugging Face Hub operation: arrowdata reads and writes local and fsspec files only."""
+from .errors import HubNotSupportedError, IndexNotSupportedError
 
 
 def _hub_error(method: str, instead: str) -> HubNotSupportedError:
     return HubNotSupportedError(f"{method}: arrowdata does not talk to the Hugging Face Hub; {instead}")
-
-
-class IndexNotSupportedError(ArrowDataError, NotImplementedError):
-    """A FAISS/Elasticsearch index method of HF ``datasets``: arrowdata keeps no vector index."""
 
 
 def _no_index(method: str) -> Any:

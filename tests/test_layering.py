@@ -176,3 +176,27 @@ def test_every_module_imports_alone_in_a_fresh_interpreter():
     assert proc.returncode == 0, proc.stderr[-3000:]
     failed = proc.stdout.strip().rpartition("FAILED")[2].split()
     assert failed == [], f"modules that do not import alone: {failed}\n{proc.stderr[-3000:]}"
+
+
+# Exceptions used only as internal control flow, never seen by users (DESIGN.md, Errors).
+PRIVATE_CONTROL_FLOW = {"arrowdata.io.builder.SchemaWidening"}
+
+
+def test_arrowdata_error_classes_live_in_errors_py():
+    import arrowdata  # noqa: F401  (every module below is then importable by name)
+    import importlib
+
+    strays = []
+    for module, path in _modules().items():
+        if not module.startswith("arrowdata") or module == "arrowdata.errors":
+            continue
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ClassDef) and node.bases:
+                try:
+                    cls = getattr(importlib.import_module(module), node.name, None)
+                except ImportError:  # needs an optional package that is not installed
+                    continue
+                if (isinstance(cls, type) and issubclass(cls, (BaseException, Warning))
+                        and cls.__module__ == module and f"{module}.{node.name}" not in PRIVATE_CONTROL_FLOW):
+                    strays.append(f"{module}.{node.name}")
+    assert strays == [], f"error classes outside arrowdata/errors.py: {strays}"

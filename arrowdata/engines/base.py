@@ -26,14 +26,10 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Protocol, Union, runtime_checkable
 
-from ..errors import ArrowDataError, UnknownNameError
+from ..errors import EngineError, UnknownNameError  # noqa: F401  (EngineError: its old home)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..transforms.parallel import Job
-
-
-class EngineError(ArrowDataError, RuntimeError):
-    """An engine cannot run here as configured (e.g. a multi-node Ray cluster over an unshared cache)."""
 
 
 @runtime_checkable
