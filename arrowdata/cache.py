@@ -42,7 +42,6 @@ import re
 import shutil
 import stat
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -446,8 +445,7 @@ def _delete(path: Path) -> None:
     if not stat.S_ISDIR(st.st_mode):
         path.unlink(missing_ok=True)
         return
-    doomed = path if TMP_MARKER in path.name else path.with_name(
-        f"{path.name}{TMP_MARKER}{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    doomed = path if TMP_MARKER in path.name else temp_path_for(path)
     try:
         if doomed != path:
             os.rename(path, doomed)

@@ -36,6 +36,7 @@ from typing import Callable, TypeVar
 from . import config
 from .errors import CacheLockTimeout, MetadataError
 from .metadata_files import parse_json, read_bytes
+from .writer import temp_path_for
 
 logger = logging.getLogger(__name__)
 
@@ -158,7 +159,7 @@ class KeyLock:
         return False
 
     def _create(self, body: bytes) -> None:
-        tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        tmp = temp_path_for(self.path)
         fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         try:
             os.write(fd, body)
