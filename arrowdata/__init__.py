@@ -21,7 +21,7 @@ from .features import (Array2D, Array3D, Array4D, Array5D, ClassLabel, Features,
                        Translation, TranslationVariableLanguages, Value)
 from .info import DatasetInfo
 from .sample_data import load_sample, sample_path
-from .splits import NamedSplit, Split
+from .splits import NamedSplit, ReadInstruction, Split
 from .utils import (are_progress_bars_disabled, disable_progress_bar, disable_progress_bars, enable_progress_bar,
                     enable_progress_bars, is_progress_bar_enabled)
 
@@ -68,8 +68,8 @@ def interleave_datasets(*args: Any, **kwargs: Any) -> Any:
     return _interleave(*args, **kwargs)
 
 
-__all__ = ["NamedSplit", "Split", "are_progress_bars_disabled", "disable_progress_bar", "disable_progress_bars",
-           "enable_progress_bar", "enable_progress_bars", "is_progress_bar_enabled",
+__all__ = ["NamedSplit", "ReadInstruction", "Split", "are_progress_bars_disabled", "disable_progress_bar",
+           "disable_progress_bars", "enable_progress_bar", "enable_progress_bars", "is_progress_bar_enabled",
            "Array2D", "Array3D", "Array4D", "Array5D", "ArrowDataError", "CacheLockTimeout", "CastError",
            "ClassLabel", "CorruptFileError", "DataFileError", "Dataset", "DatasetDict", "DatasetInfo", "Features",
            "Json", "LargeList", "List", "MissingFileError", "SchemaMismatchError", "Sequence", "Translation",

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 _NAME = r"\w+(?:\.\w+)*"
 _PART = re.compile(
@@ -119,6 +119,60 @@ class SplitPart:
         return self.from_ is None and self.to is None
 
 
+class ReadInstruction:
+    """HF's object form of a split expression: ``ReadInstruction("train", to=10, unit="%")``.
+
+    Instructions add up (``a + b``); :meth:`from_spec` parses the string form and :meth:`to_spec`
+    writes it back. ``load_dataset(split=...)`` takes either form.
+
+    Example:
+        >>> from arrowdata.splits import ReadInstruction
+        >>> (ReadInstruction("train", to=10, unit="%") + ReadInstruction("test", from_=-5)).to_spec()
+        'train[:10%]+test[-5:]'
+    """
+
+    def __init__(self, split_name: str, rounding: str | None = None, from_: int | None = None,
+                 to: int | None = None, unit: str | None = None) -> None:
+        self.parts = [SplitPart(str(split_name), from_, to, unit or "abs", rounding or "closest")]
+
+    @classmethod
+    def _of(cls, parts: list[SplitPart]) -> "ReadInstruction":
+        out = cls.__new__(cls)
+        out.parts = list(parts)
+        return out
+
+    @classmethod
+    def from_spec(cls, spec: str) -> "ReadInstruction":
+        """Parse ``"train[:10%]+test"`` (see :func:`parse_split`)."""
+        return cls._of(parse_split(spec))
+
+    def to_spec(self) -> str:
+        """The string form of this instruction."""
+        def bound(v: int | None, p: SplitPart) -> str:
+            return "" if v is None else f"{v}{'%' if p.unit == '%' else ''}"
+
+        out = []
+        for p in self.parts:
+            text = p.split if p.is_whole else f"{p.split}[{bound(p.from_, p)}:{bound(p.to, p)}]"
+            out.append(text + (f"({p.rounding})" if p.unit == "%" and p.rounding != "closest" else ""))
+        return "+".join(out)
+
+    def to_absolute(self, name2len: Mapping[str, int]) -> list[tuple[str, int, int]]:
+        """``[(split, start, stop), ...]`` for splits of the given sizes."""
+        return row_ranges(self.parts, name2len)
+
+    def __add__(self, other: "ReadInstruction") -> "ReadInstruction":
+        if not isinstance(other, ReadInstruction):
+            raise TypeError(f"a ReadInstruction can only be added to another one, got {type(other).__name__}")
+        return ReadInstruction._of(self.parts + other.parts)
+
+    def __str__(self) -> str:
+        return self.to_spec()
+
+    def __repr__(self) -> str:
+        return f"ReadInstruction({self.to_spec()!r})"
+
+
 def parse_split(spec: Any) -> list[SplitPart]:
     """Parse a split expression (``"train"``, ``"train[10:20]"``, ``"train[:10%]+test"``...).
 
@@ -133,6 +187,8 @@ def parse_split(spec: Any) -> list[SplitPart]:
     """
     if isinstance(spec, SplitPart):
         return [spec]
+    if isinstance(spec, ReadInstruction):
+        return list(spec.parts)
     if isinstance(spec, (list, tuple)) and all(isinstance(p, SplitPart) for p in spec):
         return list(spec)
     if not isinstance(spec, str):
@@ -166,10 +222,25 @@ def row_ranges(parts: list[SplitPart], sizes: Mapping[str, int]) -> list[tuple[s
     return out
 
 
-def split_names(spec: Any) -> list[str]:
+def expand_all(parts: list[SplitPart], available: Sequence[str]) -> list[SplitPart]:
+    """``all`` (``Split.ALL``) read as every available split in order, unless a split is named ``all``."""
+    if "all" in available:
+        return parts
+    out = []
+    for p in parts:
+        if p.split == "all":
+            if not p.is_whole:
+                raise ValueError("'all' cannot be sliced; slice the splits themselves ('train[:10%]+test[:10%]')")
+            out.extend(SplitPart(s) for s in available)
+        else:
+            out.append(p)
+    return out
+
+
+def split_names(spec: Any, available: Sequence[str] = ()) -> list[str]:
     """The split names an expression reads, in order, without duplicates."""
     names: list[str] = []
-    for p in parse_split(spec):
+    for p in expand_all(parse_split(spec), available):
         if p.split not in names:
             names.append(p.split)
     return names
@@ -187,7 +258,7 @@ def apply_split(datasets: Mapping[str, Any], spec: Any) -> Any:
         >>> apply_split(d, "train[2:4]")["a"]
         [2, 3]
     """
-    parts = parse_split(spec)
+    parts = expand_all(parse_split(spec), list(datasets))
     ranges = row_ranges(parts, {k: len(v) for k, v in datasets.items()})
     if len(parts) == 1 and parts[0].is_whole:
         return datasets[parts[0].split]
@@ -198,7 +269,7 @@ def apply_split(datasets: Mapping[str, Any], spec: Any) -> Any:
         from .transforms.combine import concatenate_datasets
 
         out = concatenate_datasets(pieces)
-    return _with_split(out, str(spec) if isinstance(spec, str) else None)
+    return _with_split(out, str(spec) if isinstance(spec, (str, ReadInstruction)) else None)
 
 
 def _with_split(ds: Any, name: str | None) -> Any:

@@ -286,3 +286,18 @@ def test_keep_in_memory_none_follows_in_memory_max_size(tmp_path, monkeypatch):
     assert arrowdata.load_dataset("csv", data_files=p, split="train", progress=False).cache_files
     assert arrowdata.load_dataset("csv", data_files=p, split="train", keep_in_memory=False,
                                   progress=False).cache_files
+
+
+def test_read_instruction_and_split_all_like_hf(tmp_path):
+    files = {"train": _csv(tmp_path / "a.csv", range(20)), "test": _csv(tmp_path / "b.csv", range(100, 105))}
+    ours_ri = arrowdata.ReadInstruction("train", to=10, unit="%") + arrowdata.ReadInstruction("test", from_=-40,
+                                                                                               unit="%")
+    hf_ri = hf.ReadInstruction("train", to=10, unit="%") + hf.ReadInstruction("test", from_=-40, unit="%")
+    assert ours_ri.to_spec() == hf_ri.to_spec() == "train[:10%]+test[-40%:]"
+    assert arrowdata.ReadInstruction.from_spec("test[1:3]").to_absolute({"test": 5}) == [("test", 1, 3)]
+    ds = arrowdata.load_dataset("csv", data_files=files, split=ours_ri, progress=False)
+    assert ds["id"] == _hf_load("csv", data_files=files, split=hf_ri)["id"] == [0, 1, 103, 104]
+    every = arrowdata.load_dataset("csv", data_files=files, split=arrowdata.Split.ALL, progress=False)
+    assert every["id"] == list(range(20)) + list(range(100, 105))
+    with pytest.raises(TypeError):
+        ours_ri + "test"

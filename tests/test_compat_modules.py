@@ -16,7 +16,8 @@ hf = pytest.importorskip("datasets")
 # names a script written for HF uses after `import datasets` (streaming names are the streaming issue's)
 TOP_LEVEL = ["load_dataset", "load_from_disk", "Dataset", "DatasetDict", "Features", "Value", "ClassLabel",
              "Sequence", "List", "LargeList", "Array2D", "Array3D", "Translation", "TranslationVariableLanguages",
-             "Json", "DatasetInfo", "NamedSplit", "Split", "concatenate_datasets", "interleave_datasets",
+             "Json", "DatasetInfo", "NamedSplit", "Split", "ReadInstruction", "concatenate_datasets",
+             "interleave_datasets",
              "disable_caching", "enable_caching", "is_caching_enabled", "disable_progress_bar",
              "enable_progress_bar", "disable_progress_bars", "enable_progress_bars", "is_progress_bar_enabled",
              "are_progress_bars_disabled", "config", "features", "utils"]

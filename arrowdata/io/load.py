@@ -215,10 +215,11 @@ def load_dataset(path: str | None = None, name: str | None = None, data_dir: str
                               features=feats)
     wanted_specs = split if isinstance(split, list) else [split] if split is not None else []
     for spec in wanted_specs:
-        for part in split_names(spec):
+        for part in split_names(spec, list(resolved)):
             if part not in resolved:
                 raise UnknownNameError("split", part, list(resolved))
-    needed = list(resolved) if split is None else [s for spec in wanted_specs for s in split_names(spec)]
+    needed = list(resolved) if split is None else \
+        [s for spec in wanted_specs for s in split_names(spec, list(resolved))]
     root = Path(cache_dir).expanduser() if cache_dir is not None else config.cache_dir() / "converted"
     root.mkdir(parents=True, exist_ok=True)
     force = str(getattr(download_mode, "value", download_mode)) == "force_redownload"
