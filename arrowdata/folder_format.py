@@ -30,7 +30,6 @@ import json
 import logging
 import os
 import shutil
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -280,8 +279,6 @@ def fetch_remote_folder(fs: Any, fs_path: str, url: str) -> str:
             rel = entry["name"].rstrip("/")[len(base):].lstrip("/")
             if not entry["name"].startswith(base + "/"):
                 raise MissingFileError(entry["name"], hint=f"listed under {url} but not inside it")
-            from .metadata_files import confined_name
-
             dest = os.path.join(tmp, confined_name(rel, url))  # a key such as "a/../../x" must not leave tmp
             os.makedirs(os.path.dirname(dest), exist_ok=True)
             fs.get_file(entry["name"], dest)
