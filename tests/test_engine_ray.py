@@ -79,16 +79,17 @@ def test_the_function_runs_in_ray_worker_processes(cluster):
         import ray as r
 
         n = len(batch["id"])
-        return {"pid": [os.getpid()] * n, "in_task": [r.get_runtime_context().get_task_id() is not None] * n}
+        with open("/proc/self/cmdline", "rb") as f:  # Ray titles its worker processes "ray::..."
+            title = f.read().split(b"\0")[0].decode()
+        return {"pid": [os.getpid()] * n, "in_task": [r.get_runtime_context().get_task_id() is not None] * n,
+                "title": [title] * n}
 
     out = _corpus(4000).map(where, batched=True, batch_size=500, engine="ray", num_proc=2)
     in_memory = _corpus(4000).map(where, batched=True, batch_size=500, engine="ray", keep_in_memory=True)
     assert in_memory._data_files == [] and os.getpid() not in set(in_memory["pid"]) and all(in_memory["in_task"])
     pids = set(out["pid"])
     assert os.getpid() not in pids and all(out["in_task"])
-    for pid in pids:  # Ray worker processes, titled "ray::..." by Ray
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            assert b"ray" in f.read()
+    assert all(t.startswith("ray::") for t in out["title"]), set(out["title"])
 
 
 class Scale:
