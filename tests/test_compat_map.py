@@ -234,3 +234,14 @@ def test_hf_naming_arguments_are_checked_with_hf_messages(tmp_path):
     assert ds.map(lambda r: {"y": 1}, suffix_template="_{rank:05d}_of_{num_proc:05d}")["y"] == [1, 1]
     first = ds.filter(lambda r: r["x"] > 1, new_fingerprint="mine")
     assert first["x"] == [2] and ds.filter(lambda r: r["x"] > 5, new_fingerprint="mine")["x"] == [2]  # same key
+
+
+def test_remove_columns_applies_to_rows_handed_back_like_hf():
+    def relabel(x):
+        x["a"] = -1 if x["a"] < 2 else x["a"]
+        return x
+
+    data = {"a": [0, 1, 2, 3]}
+    assert Dataset.from_dict(data).map(relabel, remove_columns=["a"]).column_names == \
+        hf.Dataset.from_dict(data).map(relabel, remove_columns=["a"]).column_names == []
+    assert Dataset.from_dict(data).map(lambda x: dict(relabel(x)), remove_columns=["a"])["a"] == [-1, -1, 2, 3]

@@ -56,9 +56,7 @@ def run_cached(key: TransformKey, op: str, compute: Callable[[str | None], Cache
     if use_cache:
         entry = find()
         if entry is not None:
-            # HF's wording too: scripts and tests look for it in the logs
-            _say(explain, "%s: cache hit %s: Loading cached processed dataset at %s", op, fp,
-                 str(entry.files[0]) if getattr(entry, "files", None) else fp)
+            _say(explain, "%s: cache hit %s", op, fp)
             return build(entry)
         if explain or logger.isEnabledFor(logging.INFO):
             _say(explain, "%s", explain_miss(fp, key.components.get("parent", ""), op, key.components))

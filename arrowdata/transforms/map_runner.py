@@ -320,6 +320,9 @@ def _row_outputs(spec: MapSpec, batch: pa.Table, offset: int, rank: int | None,
         # Rows handed back (modified in place): the new columns are whatever some row wrote.
         keys = list(dict.fromkeys(k for out in outs for k in (
             out.written() if isinstance(out, LazyRow) and not spec.whole_rows else out)))
+        if spec.remove_columns and not spec.whole_rows and all(isinstance(out, LazyRow) for out in outs):
+            # The rows were handed back: remove_columns applies to them too (as HF does for its lazy rows).
+            keys = [k for k in keys if k not in spec.remove_columns]
     else:
         keys = list(outs[0])
     columns: dict[str, list] = {}
