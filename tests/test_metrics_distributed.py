@@ -35,6 +35,8 @@ def _data(seed=0, n=61):
         (("glue", "stsb", {}), scores_p, scores_r),
         (("squad_v2", None, {}), squad_p, squad_r),
         (("exact_match", None, {"ignore_case": True}), texts_p, texts_r),
+        (("mse", None, {"squared": False}), scores_p, scores_r),
+        (("google_bleu", None, {}), texts_p, texts_r),
     ]
 
 
