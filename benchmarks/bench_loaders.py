@@ -34,7 +34,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, NamedTuple
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
@@ -159,23 +159,35 @@ def consume_tf_eager(batches: Iterable) -> tuple[int, int]:
     return int(total.numpy()), cells
 
 
+class Timing(NamedTuple):
+    """Best wall seconds of a pass, real (non-pad) tokens, cells, and the best CPU seconds of the
+    whole process (every thread) for a pass: the CPU figure moves far less with outside load."""
+
+    seconds: float
+    real: int
+    cells: int
+    cpu: float
+
+
 def measure(make_batches: Callable[[], Iterable], consume: Callable[[Iterable], tuple[int, int]],
-            repeat: int) -> tuple[float, int, int]:
-    best, real, cells = float("inf"), 0, 0
+            repeat: int) -> Timing:
+    best, cpu, real, cells = float("inf"), float("inf"), 0, 0
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         real, cells = consume(make_batches())
-        best = min(best, time.perf_counter() - start)
-    return best, real, cells
+        best, cpu = min(best, time.perf_counter() - start), min(cpu, time.process_time() - start_cpu)
+    return Timing(best, real, cells, cpu)
 
 
-def report(name: str, seconds: float, real: int, cells: int, baseline: float | None = None) -> float:
+def report(name: str, timing: Timing, baseline: Timing | None = None) -> Timing:
+    seconds, real, cells, cpu = timing
     rate = real / seconds
-    line = f"  {name:<58} {seconds:7.3f} s  {rate / 1e6:7.2f} M real tok/s  padding {1 - real / max(cells, 1):6.1%}"
+    line = (f"  {name:<52} {seconds:7.3f} s {rate / 1e6:6.2f} M real tok/s  padding {1 - real / max(cells, 1):5.1%}"
+            f"  cpu {cpu:6.3f} s")
     if baseline is not None:
-        line += f"  ({baseline / seconds:5.1f}x HF)"
+        line += f"  ({baseline.seconds / seconds:5.1f}x HF wall, {baseline.cpu / cpu:5.1f}x cpu)"
     print(line, flush=True)
-    return seconds
+    return timing
 
 
 # -- torch -----------------------------------------------------------------------------------------------------
@@ -200,13 +212,15 @@ def bench_torch(hf: Any, ours: Any, bs: int, repeat: int, consumers: list[str]) 
     for consumer in [c for c in consumers if c in ("numpy", "torch")]:
         consume = CONSUMERS[consumer]
         print(f" consumer: {consumer}")
-        base = report("HF with_format('torch') + DataLoader + collator", *measure(hf_batches, consume, repeat))
+        base = report("HF with_format('torch') + DataLoader + collator", measure(hf_batches, consume, repeat))
         for name, loader in variants:
-            report(name, *measure(lambda: loader, consume, repeat), baseline=base)
+            report(name, measure(lambda: loader, consume, repeat), baseline=base)
 
 
 def profile_torch(ours: Any, bs: int, passes: int = 3) -> None:
-    """Where one TorchLoader pass spends its time: the gather, numpy conversion, padding, tensor wrap."""
+    """Where one TorchLoader pass spends its CPU time (this thread's, so outside load barely moves it):
+    the gather, numpy conversion, padding, tensor wrap."""
+    clock = time.thread_time
     from loaders import TorchLoader
     from loaders.torch_loader import to_tensors
 
@@ -215,31 +229,31 @@ def profile_torch(ours: Any, bs: int, passes: int = 3) -> None:
     t = dict.fromkeys(("plan", "gather", "prepare", "pad", "wrap"), 0.0)
     n_batches = 0
     for epoch in range(passes):
-        s = time.perf_counter()
+        s = clock()
         sizes = builder.plan(epoch).batch_sizes()
         groups = builder.groups(epoch)
-        t["plan"] += time.perf_counter() - s
+        t["plan"] += clock() - s
         for lo, hi in groups:
-            s = time.perf_counter()
+            s = clock()
             table = builder.source.read(builder.group_positions(epoch, lo, hi), builder.columns)
-            t["gather"] += time.perf_counter() - s
-            s = time.perf_counter()
+            t["gather"] += clock() - s
+            s = clock()
             prepared = collator.prepare(table)
-            t["prepare"] += time.perf_counter() - s
+            t["prepare"] += clock() - s
             cuts = np.concatenate([[0], np.cumsum(sizes[lo:hi])]).tolist()
             for a, b in zip(cuts[:-1], cuts[1:]):
-                s = time.perf_counter()
+                s = clock()
                 batch = collator.collate_prepared(prepared, a, b)
-                s2 = time.perf_counter()
+                s2 = clock()
                 to_tensors(batch)
-                t["wrap"] += time.perf_counter() - s2
+                t["wrap"] += clock() - s2
                 t["pad"] += s2 - s
                 n_batches += 1
     total = sum(t.values())
     print(f" profile: TorchLoader, {n_batches // passes} batches a pass, {passes} passes "
-          f"({total / passes * 1e3:.1f} ms a pass)")
+          f"({total / passes * 1e3:.1f} ms of CPU a pass)")
     for key, value in t.items():
-        print(f"  {key:<8} {value / n_batches * 1e6:7.1f} us/batch  {value / total:6.1%}")
+        print(f"  {key:<8} {value / n_batches * 1e6:7.1f} us of CPU a batch  {value / total:6.1%}")
 
 
 # -- TensorFlow ------------------------------------------------------------------------------------------------
@@ -260,17 +274,16 @@ def tiny_keras_model(steps_per_execution: int = 1) -> Any:
     return model
 
 
-def measure_fit(tfds: Any, repeat: int, real_cells: tuple[int, int], steps_per_execution: int = 1
-                ) -> tuple[float, int, int]:
+def measure_fit(tfds: Any, repeat: int, real_cells: tuple[int, int], steps_per_execution: int = 1) -> Timing:
     """Best epoch time of ``model.fit`` over ``tfds`` (after one warm-up epoch that traces the step)."""
     model = tiny_keras_model(steps_per_execution)
     model.fit(tfds, epochs=1, verbose=0)
-    best = float("inf")
+    best, cpu = float("inf"), float("inf")
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         model.fit(tfds, epochs=1, verbose=0)
-        best = min(best, time.perf_counter() - start)
-    return best, *real_cells
+        best, cpu = min(best, time.perf_counter() - start), min(cpu, time.process_time() - start_cpu)
+    return Timing(best, *real_cells, cpu)
 
 
 def bench_tf(hf: Any, ours: Any, bs: int, repeat: int, consumers: list[str]) -> None:
@@ -298,7 +311,8 @@ def bench_tf(hf: Any, ours: Any, bs: int, repeat: int, consumers: list[str]) -> 
     floor = to_tf_dataset(ours, columns=COLS, label_cols=["label"], batch_size=bs).cache()
     consume_numpy(floor)
     mine, theirs = variants[1][1].element_spec, hf_tf.element_spec
-    print(f" element_spec equal to HF's: {mine == theirs}" + ("" if mine == theirs else f"\n  ours {mine}\n  HF   {theirs}"))
+    print(f" element_spec equal to HF's: {mine == theirs}"
+          + ("" if mine == theirs else f"\n  ours {mine}\n  HF   {theirs}"))
     for consumer in [c for c in consumers if c in ("numpy", "tf_eager") or c.startswith("keras_fit")]:
         print(f" consumer: {consumer}")
         if consumer.startswith("keras_fit"):
@@ -306,17 +320,17 @@ def bench_tf(hf: Any, ours: Any, bs: int, repeat: int, consumers: list[str]) -> 
             # advice for small models: N steps in one graph call, so the input pipeline shows).
             spe = int(consumer[len("keras_fit"):] or 1)
             counts = consume_numpy(hf_tf)
-            base = report("HF to_tf_dataset + collator", *measure_fit(hf_tf, repeat, counts, spe))
+            base = report("HF to_tf_dataset + collator", measure_fit(hf_tf, repeat, counts, spe))
             for name, tfds in variants[:2] + variants[3:]:
-                report(name, *measure_fit(tfds, repeat, consume_numpy(tfds), spe), baseline=base)
-            report("floor: batches cached in memory (no loader)", *measure_fit(floor, repeat, counts, spe),
+                report(name, measure_fit(tfds, repeat, consume_numpy(tfds), spe), baseline=base)
+            report("floor: batches cached in memory (no loader)", measure_fit(floor, repeat, counts, spe),
                    baseline=base)
             continue
         consume = CONSUMERS[consumer]
-        base = report("HF to_tf_dataset + collator", *measure(lambda: hf_tf, consume, repeat))
+        base = report("HF to_tf_dataset + collator", measure(lambda: hf_tf, consume, repeat))
         for name, tfds in variants:
-            report(name, *measure(lambda: tfds, consume, repeat), baseline=base)
-        report("floor: batches cached in memory (no loader)", *measure(lambda: floor, consume, repeat),
+            report(name, measure(lambda: tfds, consume, repeat), baseline=base)
+        report("floor: batches cached in memory (no loader)", measure(lambda: floor, consume, repeat),
                baseline=base)
 
 

@@ -222,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     deadline = t0 + args.budget_s
-    name = torch.cuda.get_device_name(args.device) if args.device.startswith("cuda") else f"CPU ({os.cpu_count()} cores)"
+    cuda = args.device.startswith("cuda")
+    name = torch.cuda.get_device_name(args.device) if cuda else f"CPU ({os.cpu_count()} cores)"
     print(f"# gpu_check on {name}: MiniLM-L6, batch {args.batch_size}, {args.rows} rows up to "
           f"{args.max_length} tokens, {args.steps} timed steps after {args.warmup} warm-up steps", flush=True)
     results: dict[str, Any] = {"device": name, "args": vars(args)}

@@ -125,7 +125,8 @@ def test_any_other_collate_fn_gets_lists_of_row_dicts(pair):
     assert isinstance(rows, list) and all(isinstance(r, dict) for r in rows)
     # label is handed over although only input_ids was named; text is not
     assert set(rows[0]) == {"input_ids", "label"}
-    assert isinstance(rows[0]["input_ids"], np.ndarray) and rows[0]["input_ids"].dtype == np.int64  # as HF's numpy format
+    # numpy arrays, integers as int64: what HF's numpy format hands over
+    assert isinstance(rows[0]["input_ids"], np.ndarray) and rows[0]["input_ids"].dtype == np.int64
     assert len(rows) == 41 % 16 and isinstance(rows[0]["label"], np.integer)
 
 
