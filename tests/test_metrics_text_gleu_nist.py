@@ -61,6 +61,14 @@ def test_google_bleu_matches_nltk(seed, lens):
     assert got == {"google_bleu": pytest.approx(want, rel=1e-12)}
 
 
+def test_google_bleu_ties_between_references_take_the_first():
+    # "a x" gives 1 match of 3 n-grams, "a y c" 2 of 6: equal ratios, different counts
+    preds = ["a c", "a b c d"]
+    for refs in ([["a x", "a y c"], ["a b"]], [["a y c", "a x"], ["a b"]]):
+        want = corpus_gleu([[r.split() for r in rs] for rs in refs], [p.split() for p in preds])
+        assert metrics.load("google_bleu").compute(predictions=preds, references=refs) == {"google_bleu": want}
+
+
 def test_google_bleu_single_references_custom_tokenizer_and_edges():
     preds, refs = corpus(7, max_refs=1)
     flat = [r[0] for r in refs]

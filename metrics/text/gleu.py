@@ -13,23 +13,50 @@ Example:
 """
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any, Callable, Sequence
+
+import numpy as np
 
 from ..base import Metric
 from ..registry import register
 from .. import validation as v
 from ..validation import MetricInputError
 from .mt_inputs import predictions_and_references, tokenize_references
+from .ngrams import encode_words, iter_ngrams, owner_keys, paired_overlap
 from .tokenizers_mt import get_tokenizer
 
 
-def everygram_counts(tokens: Sequence[str], min_len: int, max_len: int) -> Counter:
-    """Counts of every n-gram of ``tokens`` with ``min_len <= n <= max_len``."""
-    counts: Counter = Counter()
-    for n in range(min_len, min(max_len, len(tokens)) + 1):
-        counts.update(zip(*[tokens[k:] for k in range(n)]))  # C-level tuple building
-    return counts
+def pair_counts(hyps: list[list[str]], refs: list[list[str]], min_len: int,
+                max_len: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per (hypothesis, reference) pair: clipped n-gram matches over orders ``min_len..max_len`` and
+    ``max(hypothesis n-grams, reference n-grams)``; vectorised over the whole batch (exact ids, no hashing)."""
+    n_pairs = len(hyps)
+    batch = encode_words(hyps + refs)
+    tp = np.zeros(n_pairs, dtype=np.int64)
+    hyp_total = np.zeros(n_pairs, dtype=np.int64)
+    ref_total = np.zeros(n_pairs, dtype=np.int64)
+    for _, grams, owners, bound in iter_ngrams(batch, max_len, min_len, n_owners=n_pairs):
+        is_hyp = owners < n_pairs
+        pair = np.where(is_hyp, owners, owners - n_pairs)
+        hyp_total += np.bincount(pair[is_hyp], minlength=n_pairs)
+        ref_total += np.bincount(pair[~is_hyp], minlength=n_pairs)
+        keys, counts = paired_overlap(owner_keys(pair[is_hyp], grams[is_hyp], bound),
+                                      owner_keys(pair[~is_hyp], grams[~is_hyp], bound))
+        tp += np.bincount(keys // bound, weights=counts, minlength=n_pairs).astype(np.int64)
+    return tp, np.maximum(hyp_total, ref_total)
+
+
+def best_per_prediction(tp: np.ndarray, n_all: np.ndarray, refs_per_prediction: np.ndarray) -> tuple[int, int]:
+    """Corpus sums of ``tp`` and ``n_all`` over each prediction's best reference (highest ``tp / n_all``,
+    the first on ties; references with no n-grams at all skipped, as nltk)."""
+    valid = n_all > 0
+    ratio = np.where(valid, tp / np.where(valid, n_all, 1), -1.0)
+    group = np.repeat(np.arange(len(refs_per_prediction)), refs_per_prediction)
+    starts = np.r_[0, np.cumsum(refs_per_prediction)[:-1]]
+    best = np.maximum.reduceat(ratio, starts)
+    idx = np.flatnonzero((ratio == best[group]) & valid)
+    chosen = idx[np.r_[True, group[idx][1:] != group[idx][:-1]]] if len(idx) else idx  # first best per group
+    return int(tp[chosen].sum()), int(n_all[chosen].sum())
 
 
 def batch_tokenizer(tokenizer: Any) -> Callable[[list[str]], list[list[str]]]:
@@ -69,24 +96,15 @@ class GoogleBleu(Metric):
 
     def _update(self, predictions: Any, references: Any) -> None:
         preds, refs = predictions_and_references("google_bleu", predictions, references)
+        if not preds:
+            return
         hyps = self._tokenize(preds)
         ref_tokens = tokenize_references(refs, self._tokenize)
-        lo, hi = self.options["min_len"], self.options["max_len"]
-        for hyp, rs in zip(hyps, ref_tokens):
-            hyp_counts = everygram_counts(hyp, lo, hi)
-            tpfp = sum(hyp_counts.values())
-            best = None
-            for ref in rs:
-                ref_counts = everygram_counts(ref, lo, hi)
-                n_all = max(tpfp, sum(ref_counts.values()))
-                if n_all == 0:
-                    continue
-                tp = sum((ref_counts & hyp_counts).values())
-                if best is None or tp / n_all > best[0] / best[1]:
-                    best = (tp, n_all)
-            if best is not None:
-                self.matches += best[0]
-                self.totals += best[1]
+        tp, n_all = pair_counts([h for h, rs in zip(hyps, ref_tokens) for _ in rs],
+                                [r for rs in ref_tokens for r in rs], self.options["min_len"], self.options["max_len"])
+        matches, totals = best_per_prediction(tp, n_all, np.array([len(rs) for rs in ref_tokens]))
+        self.matches += matches
+        self.totals += totals
 
     def _compute(self, **_: Any) -> dict[str, Any]:
         return {"google_bleu": self.matches / self.totals if self.totals else 0.0}
