@@ -19,6 +19,7 @@ Example::
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 import numpy as np
@@ -58,8 +59,6 @@ def read_baseline(path: Any, num_layers: int) -> np.ndarray:
     """P, R, F baselines of layer ``num_layers`` from a bert-score baseline file (CSV with a header
     row, then ``layer,P,R,F`` per layer)."""
     from arrowdata.errors import MissingFileError
-
-    import os
 
     if not os.path.isfile(os.fspath(path)):
         raise MissingFileError(os.fspath(path))
