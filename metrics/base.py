@@ -266,7 +266,11 @@ class Metric:
         return predictions
 
     def add(self, *, prediction: Any = None, reference: Any = None, **extra: Any) -> None:
-        """Add one example."""
+        """Add one example (evaluate's plural keywords, ``references=`` or ``prediction_scores=``, work too)."""
+        if reference is None and "references" in extra:
+            reference = extra.pop("references")
+        if prediction is None and "predictions" in extra:
+            prediction = extra.pop("predictions")
         prediction = self._take_prediction_alias(prediction, extra)
         if prediction is None:
             raise MetricInputError(f"{self.name}: prediction is missing")

@@ -58,6 +58,14 @@ def test_load_arguments_mean_what_they_mean_in_evaluate(tmp_path):
     assert (tmp_path / "evalcache" / "exp-api").is_dir()
 
 
+def test_add_takes_evaluates_keywords():
+    roc = metrics.load("roc_auc")
+    for y, s in zip([0, 1, 1, 0], [0.2, 0.7, 0.4, 0.5]):
+        roc.add(references=y, prediction_scores=s)  # evaluate builds the example from these names
+    assert roc.compute() == metrics.load("roc_auc").compute(references=[0, 1, 1, 0],
+                                                            prediction_scores=[0.2, 0.7, 0.4, 0.5])
+
+
 def test_module_attributes():
     m = metrics.load("seqeval")
     assert m.name == "seqeval" and m.module_type == "metric"
