@@ -32,6 +32,9 @@ def cache_dir() -> Path:
         path = _absolute.get(root)
         if path is None:
             path = _absolute[root] = Path(os.path.abspath(os.path.expanduser(root)))
+            if str(path) != root:  # worker processes inherit the absolute form, whatever their cwd
+                os.environ["ARROWDATA_CACHE"] = str(path)
+                _absolute[str(path)] = path
     else:
         path = Path.home() / ".cache" / "arrowdata"
     path.mkdir(parents=True, exist_ok=True)
