@@ -97,6 +97,12 @@ def test_strict_mode_detects_the_scheme_from_references():
         assert_same(metrics.load("seqeval").compute(predictions=preds, references=refs, mode="strict"), want)
 
 
+def test_strict_detection_without_o_tags():
+    preds, refs = [["S-PER", "S-LOC"]], [["S-PER", "S-PER"]]  # only S: IOBES, as seqeval detects it
+    assert_same(metrics.load("seqeval", mode="strict").compute(predictions=preds, references=refs),
+                reference(refs, preds, mode="strict"))
+
+
 def test_zero_division_and_all_o_tags():
     preds, refs = [["O", "O"], ["O"]], [["O", "O"], ["O"]]
     for zd in ("warn", 0, 1):

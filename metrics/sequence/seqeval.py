@@ -85,7 +85,7 @@ class Seqeval(Metric):
     def _scheme_for(self, batch: tags.TagBatch) -> str:
         if self._scheme is not None:
             return self._scheme
-        detected = tags.detect_scheme(set(np.unique(batch.ref_prefix).tolist()))
+        detected = tags.detect_scheme(set(batch.ref_token_prefixes.tolist()))
         if detected is None:
             raise MetricInputError("scheme: mode='strict' could not detect the tagging scheme from these references "
                                    "(all 'O', or mixed prefixes); pass scheme='IOB2' (or IOB1, IOE1, IOE2, IOBES, "

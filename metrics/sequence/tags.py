@@ -49,6 +49,7 @@ class TagBatch:
     type_names: list[str]    # type id -> type name
     sentence_of: np.ndarray  # flat position -> sentence index in the batch (separators included)
     start_of_sentence: np.ndarray  # sentence index -> flat position of its first token
+    ref_token_prefixes: np.ndarray  # distinct prefix codes of the real reference tokens (no separators)
 
 
 def _as_list_array(name: str, values: Any) -> pa.ListArray:
@@ -133,7 +134,8 @@ def encode_batch(predictions: Any, references: Any, *, suffix: bool, strict: boo
         out.append(full)
     starts = np.r_[0, np.cumsum(lp + 1)[:-1]] if n_sent else np.zeros(0, dtype=np.int64)
     return TagBatch(prefix_lut[out[0]], type_lut[out[0]], prefix_lut[out[1]], type_lut[out[1]],
-                    ids[:n], ids[n:], labels, list(type_index), np.repeat(np.arange(n_sent), lp + 1), starts)
+                    ids[:n], ids[n:], labels, list(type_index), np.repeat(np.arange(n_sent), lp + 1), starts,
+                    np.unique(prefix_lut[np.unique(ids[n:])]))
 
 
 def _where(ids: np.ndarray, label_id: int, n: int, lengths: np.ndarray) -> str:
