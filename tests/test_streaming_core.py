@@ -216,6 +216,14 @@ def test_from_generator_shards_and_to_iterable_dataset():
     assert ids.features == mapped.features
 
 
+def test_file_constructors_and_column_access(files):
+    ds = IterableDataset.from_parquet(files["parquet"])
+    assert ds.n_shards == 3 and list(ds["id"]) == [r["id"] for r in ROWS]
+    assert [r["text"] for r in IterableDataset.from_csv(files["csv"]).take(3)] == [r["text"] for r in ROWS[:3]]
+    assert [dict(r) for r in IterableDataset.from_file(files["arrow"])] == ROWS
+    assert list(IterableDataset.from_text(files["text"])["text"]) == [r["text"] for r in ROWS]
+
+
 def test_streaming_never_imports_the_map_style_dataset():
     code = ("import importlib.util, sys, types\n"
             "spec = importlib.util.find_spec('arrowdata')\n"

@@ -73,7 +73,7 @@ def _full(name, files):
 
 
 @pytest.mark.parametrize("name", sorted(PIPELINES))
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(fraction=st.floats(0, 1))
 def test_resume_at_any_row_is_exact(parquet_glob, name, fraction):
     full = _full(name, parquet_glob)

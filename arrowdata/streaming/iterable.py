@@ -181,6 +181,56 @@ class IterableDataset(_Base):
             features = Features.from_arrow_schema(table.schema)
         return IterableDataset(SourcePlan(shards), features=features, split=split)
 
+    @staticmethod
+    def from_files(builder: str, paths: str | Sequence[str], features: Any = None, split: str | None = None,
+                   storage_options: Mapping[str, Any] | None = None, **options: Any) -> "IterableDataset":
+        """A stream over data files read by ``builder`` (``"csv"``, ``"json"``, ``"parquet"``,
+        ``"text"``, ``"arrow"``) with its ``options``; one shard per file.
+
+        Example:
+            >>> import os, tempfile
+            >>> p = os.path.join(tempfile.mkdtemp(), "a.csv"); _ = open(p, "w").write("x\\n1\\n")
+            >>> [r["x"] for r in IterableDataset.from_csv(p)]
+            [1]
+        """
+        from ..io import get_builder, resolve_data_files
+        from .load import stream_files
+
+        configured = get_builder(builder, **options)
+        files = resolve_data_files(paths, storage_options, extensions=configured.extensions)["train"]
+        return stream_files(configured, files, split=split, features=features)
+
+    @staticmethod
+    def from_csv(paths: str | Sequence[str], **kwargs: Any) -> "IterableDataset":
+        """``from_files("csv", paths, ...)``."""
+        return IterableDataset.from_files("csv", paths, **kwargs)
+
+    @staticmethod
+    def from_json(paths: str | Sequence[str], **kwargs: Any) -> "IterableDataset":
+        """``from_files("json", paths, ...)``."""
+        return IterableDataset.from_files("json", paths, **kwargs)
+
+    @staticmethod
+    def from_parquet(paths: str | Sequence[str], **kwargs: Any) -> "IterableDataset":
+        """``from_files("parquet", paths, ...)``."""
+        return IterableDataset.from_files("parquet", paths, **kwargs)
+
+    @staticmethod
+    def from_text(paths: str | Sequence[str], **kwargs: Any) -> "IterableDataset":
+        """``from_files("text", paths, ...)``."""
+        return IterableDataset.from_files("text", paths, **kwargs)
+
+    @staticmethod
+    def from_file(filename: str) -> "IterableDataset":
+        """A stream over one Arrow IPC file (an HF or arrowdata shard)."""
+        return IterableDataset.from_files("arrow", filename)
+
+    def __getitem__(self, column_name: str) -> Iterator[Any]:
+        """The values of one column, lazily: ``for text in ds["text"]``."""
+        if not isinstance(column_name, str):
+            raise TypeError(f"an IterableDataset is indexed by a column name, got {type(column_name).__name__}")
+        return IterableColumn(self, column_name)
+
     # ---------------------------------------------------------------- properties
     @property
     def features(self) -> Any:
@@ -529,6 +579,21 @@ class IterableDataset(_Base):
         return state
 
 
+class IterableColumn:
+    """One column of an :class:`IterableDataset`, iterated lazily (``ds["text"]``)."""
+
+    def __init__(self, source: IterableDataset, column_name: str) -> None:
+        self.source, self.column_name = source, column_name
+
+    def __iter__(self) -> Iterator[Any]:
+        ds = self.source.select_columns([self.column_name])
+        for row in ds:
+            yield row[self.column_name]
+
+    def __repr__(self) -> str:
+        return f"IterableColumn({self.column_name!r})"
+
+
 def is_stream_list(values: Any, argument: str) -> bool:
     """Whether ``values`` is a list of :class:`IterableDataset` (a mix with map-style datasets is an error)."""
     if not isinstance(values, (list, tuple)) or not values:
@@ -562,8 +627,8 @@ def interleave(datasets: Sequence[IterableDataset], probabilities: Sequence[floa
 
     Example:
         >>> a, b = IterableDataset.from_dict({"x": [0, 2]}), IterableDataset.from_dict({"x": [1, 3]})
-        >>> [r["x"] for r in interleave([a, b])]
-        [0, 1, 2, 3]
+        >>> [r["x"] for r in interleave([a, b])]  # stops once an input gave its last row
+        [0, 1, 2]
     """
     if not datasets:
         raise InvalidArgumentError("datasets", "needs at least one dataset")
