@@ -301,3 +301,10 @@ def test_read_instruction_and_split_all_like_hf(tmp_path):
     assert every["id"] == list(range(20)) + list(range(100, 105))
     with pytest.raises(TypeError):
         ours_ri + "test"
+
+
+def test_errors_in_an_archive_member_name_the_archive_and_member(tmp_path):
+    with zipfile.ZipFile(tmp_path / "bad.zip", "w") as z:
+        z.writestr("dir/rows.jsonl", '{"a": 1}\n{"a": \n')
+    with pytest.raises(DataFileError, match=r"zip://dir/rows\.jsonl::.*bad\.zip"):
+        arrowdata.load_dataset("json", data_files=str(tmp_path / "bad.zip"), progress=False)

@@ -202,7 +202,9 @@ def expand_archives(files: Sequence[DataFile], extensions: Sequence[str] | None 
         import fsspec
 
         local = fsspec.filesystem("file")
-        out.extend(DataFile(str(folder / m), str(folder / m), local) for m in members)
+        # errors name the member inside the archive (fsspec's chained-URL form), not the cache copy
+        kind = "zip" if f.name.lower().endswith(".zip") else "tar"
+        out.extend(DataFile(f"{kind}://{m}::{f.url}", str(folder / m), local) for m in members)
     return out
 
 
