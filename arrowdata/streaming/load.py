@@ -19,7 +19,7 @@ from .iterable import IterableDataset
 from .sources import FileShard, SourcePlan
 
 #: rows per decoded batch when streaming, by builder (unless the user set ``batch_size``)
-STREAM_BATCH_ROWS = {"parquet": 16_384}
+STREAM_BATCH_ROWS = {"parquet": 4096}
 
 
 def as_features(features: Any) -> Any:

@@ -108,7 +108,8 @@ def _plain(value: Any) -> Any:
 
 
 def _parquet_from(f: Any, columns: list[str] | None, batch_size: int, skip: int) -> Iterator[pa.Table]:
-    """A Parquet file from row ``skip``: whole row groups before it are never read."""
+    """A Parquet file from row ``skip`` (whole row groups before it are never read), one row group
+    at a time, so memory holds one row group's column chunks, not the file's."""
     import pyarrow.parquet as pq
 
     from ..io.compression import compression_of
@@ -121,8 +122,9 @@ def _parquet_from(f: Any, columns: list[str] | None, batch_size: int, skip: int)
         first = int(np.searchsorted(starts, skip, side="right")) - 1
         if first >= pf.num_row_groups:
             return
-        batches = pf.iter_batches(batch_size=batch_size, columns=columns,
-                                  row_groups=list(range(first, pf.num_row_groups)))
+        # one row group at a time: pre-buffering them all at once holds the whole file's column chunks
+        batches = (b for g in range(first, pf.num_row_groups)
+                   for b in pf.iter_batches(batch_size=batch_size, columns=columns, row_groups=[g]))
         yield from _drop((pa.Table.from_batches([b]) for b in batches), skip - int(starts[first]))
     finally:
         stream.close()
@@ -147,7 +149,7 @@ class FileShard(Shard):
         conformer = Conformer(self.builder, features=self.features)
         fixed = frozenset(read_schema(self.features).names) if self.features is not None else frozenset()
         hint = read_schema(self.features) if self.features is not None else None
-        if skip and self.builder.name == "parquet":
+        if self.builder.name == "parquet":
             opts = self.builder.options
             tables: Iterator = _parquet_from(self.file, opts["columns"], opts["batch_size"], skip)
             skip = 0
