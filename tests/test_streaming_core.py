@@ -174,6 +174,10 @@ def test_skip_take_shard_batch_repeat():
     with pytest.raises(arrowdata.ArrowDataError, match="num_shards"):
         ds.shard(6, 0)
 
+    runs = IterableDataset.from_table(pa.table({"k": ["a"] * 3 + ["b"] * 1500 + [None, None, "a"]}), num_shards=2,
+                                      batch_rows=7)
+    assert [len(b["k"]) for b in runs.batch(by_column="k")] == [3, 1500, 2, 1]
+
 
 def test_column_operations_and_cast():
     ds = IterableDataset.from_list(ROWS[:10])

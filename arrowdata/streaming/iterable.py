@@ -276,8 +276,9 @@ class IterableDataset(_Base):
         return f"IterableDataset({{\n    features: {cols},\n    num_shards: {self.n_shards}\n}})"
 
     # ---------------------------------------------------------------- iteration
-    def _prepared_plan(self) -> Plan | None:
-        plan = self._plan
+    def _prepared_plan(self) -> tuple[Plan | None, int]:
+        """The plan this process (rank, DataLoader worker) reads, and the worker's id."""
+        plan, worker = self._plan, 0
         if self._distributed is not None:
             rank, world = self._distributed.rank, self._distributed.world_size
             if plan.n_shards % world == 0:
@@ -294,15 +295,15 @@ class IterableDataset(_Base):
                         logger.warning("%d DataLoader workers for %d shard(s): workers beyond the shard count "
                                        "stay idle", info.num_workers, plan.n_shards)
                     if info.id >= plan.n_shards:
-                        return None
-                plan = plan.shard(info.num_workers, info.id, contiguous=False)
-        return plan
+                        return None, info.id
+                plan, worker = plan.shard(info.num_workers, info.id, contiguous=False), info.id
+        return plan, worker
 
     def _cursor(self) -> Cursor | None:
-        plan = self._prepared_plan()
+        plan, worker = self._prepared_plan()
         if plan is None:
             return None
-        ctx = Context(epoch=self._epoch)
+        ctx = Context(epoch=self._epoch, worker=worker)
         start = None
         if self._starting_state is not None and self._starting_state["epoch"] == self._epoch:
             start = self._starting_state["position"]
@@ -501,9 +502,21 @@ class IterableDataset(_Base):
                                        f"it into {num_shards}")
         return self._copy(self._plan.shard(num_shards, index, contiguous))
 
-    def batch(self, batch_size: int, drop_last_batch: bool = False) -> "IterableDataset":
-        """Rows of ``batch_size`` rows each: every column becomes a list."""
-        if batch_size < 1:
+    def batch(self, batch_size: int | None = None, drop_last_batch: bool = False,
+              by_column: str | Sequence[str] | None = None) -> "IterableDataset":
+        """Rows of ``batch_size`` rows each (or, with ``by_column``, of each run of consecutive rows
+        sharing that column's value): every column becomes a list.
+
+        Example:
+            >>> ds = IterableDataset.from_dict({"k": ["a", "a", "b", "a"], "v": [1, 2, 3, 4]})
+            >>> [r["v"] for r in ds.batch(by_column="k")]
+            [[1, 2], [3], [4]]
+        """
+        if by_column is not None:
+            by_column = tuple(_names(by_column))
+            self._check(list(by_column), "by_column")
+            batch_size = batch_size or 1
+        elif batch_size is None or batch_size < 1:
             raise InvalidArgumentError("batch_size", f"must be >= 1, got {batch_size}")
 
         def listed(f: Any) -> Any:
@@ -511,7 +524,8 @@ class IterableDataset(_Base):
 
             return type(f)({k: List(v) for k, v in f.items()})
 
-        return self._copy(ops.BatchPlan(self._plan, batch_size, drop_last_batch), _lazy=self._lazy.derive(listed))
+        return self._copy(ops.BatchPlan(self._plan, batch_size, drop_last_batch, by_column),
+                          _lazy=self._lazy.derive(listed))
 
     # ---------------------------------------------------------------- columns
     def _check(self, names: list[str], argument: str) -> None:

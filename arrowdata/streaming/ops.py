@@ -232,11 +232,13 @@ class Cast:
 
 @dataclass(frozen=True)
 class BatchPlan(Plan):
-    """``batch(batch_size)``: each output row holds ``batch_size`` input rows as lists."""
+    """``batch(batch_size)``: each output row holds ``batch_size`` input rows as lists; with
+    ``by_column``, each run of consecutive rows sharing that column's value instead."""
 
     child: Plan
     batch_size: int = 1
     drop_last_batch: bool = False
+    by_column: tuple | None = None
 
     def open(self, ctx: Context, state: Any) -> Runner:
         return _BatchRunner(self, ctx, state)
@@ -250,11 +252,43 @@ class _BatchRunner(Runner):
     def state(self) -> dict:
         return self.cursor.state()
 
+    def _run(self) -> pa.Table | None:
+        """The next run of rows with one value in ``by_column`` (read ahead until it ends)."""
+        import pyarrow.compute as pc
+
+        want = 1024
+        while True:
+            rows = self.cursor.peek(want)
+            if rows is None:
+                return None
+            if rows.num_rows > 1:
+                n = rows.num_rows
+                changed = np.zeros(n - 1, dtype=bool)
+                for name in self.plan.by_column:
+                    col = rows.column(name)
+                    differs = pc.fill_null(pc.not_equal(col.slice(1), col.slice(0, n - 1)), True)
+                    nulls = col.is_null().to_numpy(zero_copy_only=False)
+                    changed |= differs.to_numpy(zero_copy_only=False) & ~(nulls[1:] & nulls[:-1])  # null == null
+                changes = np.flatnonzero(changed)
+                if len(changes):
+                    n = int(changes[0]) + 1
+                    self.cursor.advance(n)
+                    return rows.slice(0, n)
+            if rows.num_rows < want:  # the stream ended inside this run
+                self.cursor.advance(rows.num_rows)
+                return rows
+            want *= 2
+
     def next(self) -> pa.Table | None:
         size = self.plan.batch_size
-        rows = self.cursor.take(size)
-        if rows is None or (self.plan.drop_last_batch and rows.num_rows < size):
-            return None
+        if self.plan.by_column is not None:
+            rows = self._run()
+            if rows is None:
+                return None
+        else:
+            rows = self.cursor.take(size)
+            if rows is None or (self.plan.drop_last_batch and rows.num_rows < size):
+                return None
         offsets = pa.array([0, rows.num_rows], pa.int32())
         cols = [pa.ListArray.from_arrays(offsets, c.combine_chunks()) for c in rows.columns]
         return pa.Table.from_arrays(cols, names=rows.column_names)

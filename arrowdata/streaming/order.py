@@ -133,7 +133,7 @@ class _RepeatRunner(Runner):
         self.up = plan.child.open(self._ctx(), state["up"] if state else None)
 
     def _ctx(self) -> Context:
-        return Context(epoch=self.ctx.epoch, round=self.ctx.round * 1_000_003 + self.round)
+        return Context(epoch=self.ctx.epoch, round=self.ctx.round * 1_000_003 + self.round, worker=self.ctx.worker)
 
     def state(self) -> dict:
         return {"round": self.round, "up": self.up.state(), "empty": self.empty_round}

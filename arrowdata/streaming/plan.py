@@ -34,14 +34,15 @@ import pyarrow as pa
 
 @dataclass(frozen=True)
 class Context:
-    """What an iteration depends on besides the plan: the epoch and the repetition (``repeat``)."""
+    """What an iteration depends on besides the plan: the epoch, the repetition (``repeat``) and the worker."""
 
     epoch: int = 0
     round: int = 0
+    worker: int = 0  # the DataLoader worker reading (its shards and its random draws differ)
 
     def seed_for(self, seed: int, *salt: int) -> np.random.Generator:
-        """A generator for ``seed`` in this epoch and repetition (reproducible, distinct per epoch)."""
-        return np.random.default_rng([int(seed), self.epoch, self.round, *salt])
+        """A generator for ``seed`` in this epoch, repetition and worker (reproducible, distinct per epoch)."""
+        return np.random.default_rng([int(seed), self.epoch, self.round, self.worker, *salt])
 
 
 class Runner:
