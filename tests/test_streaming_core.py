@@ -191,6 +191,11 @@ def test_column_operations_and_cast():
     assert [r["label"] for r in labelled] == [r["label"] for r in ROWS[:10]]
     with pytest.raises(KeyError, match="nope"):
         ds.remove_columns("nope")
+    extra = ds.add_column("twice", [2 * r["id"] for r in ROWS[:10]])
+    assert [r["twice"] for r in extra] == [2 * r["id"] for r in ROWS[:10]] and "twice" in extra.column_names
+    assert extra.to_pandas()["twice"].tolist() == [2 * r["id"] for r in ROWS[:10]]
+    with pytest.raises(arrowdata.ArrowDataError, match="column"):
+        list(ds.add_column("short", [1, 2]))
 
 
 @pytest.mark.parametrize("fmt", ["arrow", "numpy", "torch", "tensorflow", "pandas", "polars"])

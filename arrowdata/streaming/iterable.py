@@ -581,11 +581,35 @@ class IterableDataset(_Base):
     def to_list(self) -> list[dict]:
         return [dict(r) for r in self.with_format(None)]
 
-    def to_pandas(self) -> Any:
+    def to_pandas(self, batch_size: int | None = None, batched: bool = False) -> Any:
+        """The whole stream as one pandas DataFrame, or (``batched=True``) DataFrames of ``batch_size`` rows."""
         from .state import concat
 
-        tables = list(self.with_format(None).iter_arrow())
+        plain = self.with_format(None)
+        if batched:
+            return (t.to_pandas() for t in plain.iter_arrow(batch_size=batch_size or 1000))
+        tables = list(plain.iter_arrow())
         return concat(tables).to_pandas() if tables else pa.table({}).to_pandas()
+
+    def add_column(self, name: str, column: Sequence[Any] | np.ndarray) -> "IterableDataset":
+        """A new column ``name``: row ``i`` gets ``column[i]`` (rows past its end are an error).
+
+        Example:
+            >>> [r["b"] for r in IterableDataset.from_dict({"a": [1, 2]}).add_column("b", ["x", "y"])]
+            ['x', 'y']
+        """
+        values = pa.array(column) if not isinstance(column, (pa.Array, pa.ChunkedArray)) else column
+
+        def put(batch: pa.Table, indices: np.ndarray) -> dict:
+            if len(indices) and indices[-1] >= len(values):
+                raise InvalidArgumentError("column", f"has {len(values)} values; the stream has more rows")
+            return {name: values.take(pa.array(indices))}
+
+        from ..features import Features
+
+        added = Features.from_arrow_schema(pa.schema([pa.field(name, values.type)]))[name]
+        out = self.map(put, with_indices=True, batched=True, batch_format="arrow")
+        return out._copy(_lazy=self._lazy.derive(lambda f: type(f)({**f, name: added})))
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
