@@ -36,8 +36,9 @@ _TOO_DEEP = "value nested too deeply to read safely; flatten the record"
 
 
 #: Deepest nesting of arrays/objects read. pyarrow's JSON parser recurses per level and overflows the C
-#: stack (a segfault, not an exception) somewhere past 10,000 levels, so deeper input is refused first.
-MAX_JSON_DEPTH = 1000
+#: stack (a segfault, not an exception) somewhere past 10,000 levels; Arrow's conversions stop near 100
+#: levels and features recurse in Python past ~500; so deeper input is refused first, naming its line.
+MAX_JSON_DEPTH = 100
 _STRING = re.compile(rb'"(?:[^"\\\\]|\\\\.)*"')
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
@@ -315,7 +316,16 @@ class JsonBuilder(Builder):
             except RecursionError:
                 raise DataFileError(f"row {i}: {_TOO_DEEP}", path=f.url) from None
             if len(chunk) == _ROWS_PER_DOC_CHUNK:
-                yield self._parse(b"\n".join(chunk), explicit)
+                yield self._parse(self._shallow(f, chunk, i + 1 - len(chunk)), explicit)
                 chunk = []
         if chunk:
-            yield self._parse(b"\n".join(chunk), explicit)
+            yield self._parse(self._shallow(f, chunk, i + 1 - len(chunk)), explicit)
+
+    @staticmethod
+    def _shallow(f: DataFile, chunk: list[bytes], first_row: int) -> bytes:
+        """The rows of a document as JSON Lines, once none is nested deeper than :data:`MAX_JSON_DEPTH`."""
+        block = b"\n".join(chunk)
+        deep = _too_deep_line(block)
+        if deep is not None:
+            raise DataFileError(f"row {first_row + deep}: {_TOO_DEEP} (over {MAX_JSON_DEPTH} levels)", path=f.url)
+        return block
