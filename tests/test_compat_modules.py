@@ -112,6 +112,14 @@ MISTAKES = {
     "cast to an impossible type": lambda lib: lib.Dataset.from_dict({"a": ["x"]}).cast_column("a", lib.Value("int64")),
     "non-Dataset value in a DatasetDict": lambda lib: lib.DatasetDict({"train": None}).map(lambda r: r),
     "missing saved folder": lambda lib: lib.load_from_disk("/no/such/folder"),
+    "rename onto an existing column": lambda lib: lib.Dataset.from_dict({"a": [1], "b": [2]}).rename_column("a", "b"),
+    "select out of range": lambda lib: lib.Dataset.from_dict({"a": [1]}).select([3]),
+    "unknown format": lambda lib: lib.Dataset.from_dict({"a": [1]}).with_format("nope"),
+    "shard index too large": lambda lib: lib.Dataset.from_dict({"a": [1, 2]}).shard(num_shards=2, index=5),
+    "unknown class label": lambda lib: lib.ClassLabel(names=["x"]).str2int("y"),
+    "add_column of the wrong length": lambda lib: lib.Dataset.from_dict({"a": [1]}).add_column("b", [1, 2]),
+    "cast to other column names": lambda lib: lib.Dataset.from_dict({"a": [1]}).cast(
+        lib.Features({"b": lib.Value("int64")})),
 }
 
 
