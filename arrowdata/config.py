@@ -64,3 +64,58 @@ def enable_caching() -> None:
 def is_caching_enabled() -> bool:
     """Whether transforms look up and reuse cached results."""
     return _caching_enabled
+
+
+#: ``<NAME>_AVAILABLE`` flags and ``<NAME>_VERSION`` values that HF scripts read from
+#: ``datasets.config`` (``config.TORCH_AVAILABLE``, ``config.PYARROW_VERSION``...). They are computed
+#: on first access from installed package metadata: nothing is imported, so asking whether torch is
+#: available does not cost torch's import time.
+_OPTIONAL_PACKAGES = {
+    "TORCH": "torch", "TF": "tensorflow", "JAX": "jax", "POLARS": "polars", "PANDAS": "pandas",
+    "PYARROW": "pyarrow", "NUMPY": "numpy", "FSSPEC": "fsspec", "S3FS": "s3fs", "RAY": "ray",
+    "ZSTANDARD": "zstandard", "TORCHVISION": "torchvision", "PIL": "pillow",
+}
+
+
+def _package_version(distribution: str):
+    """The installed version of ``distribution`` as a comparable ``packaging`` Version, or None."""
+    from importlib import metadata
+
+    try:
+        raw = metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        if distribution == "tensorflow":  # the CPU wheel is a separate distribution
+            return _package_version("tensorflow-cpu")
+        return None
+    try:
+        from packaging.version import Version
+
+        return Version(raw)
+    except Exception:  # packaging missing or an unparsable local version: keep the raw string
+        return raw
+
+
+def __getattr__(name: str):
+    """Lazy ``<NAME>_AVAILABLE`` / ``<NAME>_VERSION`` (also ``PY_VERSION``, ``IS_TF_AVAILABLE``).
+
+    Example:
+        >>> from arrowdata import config
+        >>> config.PYARROW_AVAILABLE
+        True
+        >>> config.PYARROW_VERSION.major >= 15
+        True
+    """
+    key = name.removeprefix("IS_")
+    for suffix in ("_AVAILABLE", "_VERSION"):
+        if key.endswith(suffix) and key[: -len(suffix)] in _OPTIONAL_PACKAGES:
+            found = _package_version(_OPTIONAL_PACKAGES[key[: -len(suffix)]])
+            value = found is not None if suffix == "_AVAILABLE" else found
+            globals()[name] = value
+            return value
+    if name == "PY_VERSION":
+        import platform
+
+        from packaging.version import Version
+
+        return Version(platform.python_version())
+    raise AttributeError(f"module 'arrowdata.config' has no attribute {name!r}")
