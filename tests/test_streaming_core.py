@@ -243,3 +243,19 @@ def test_streaming_never_imports_the_map_style_dataset():
             "assert [r['b'] for r in ds] == [1, 2]\n"
             "assert 'arrowdata.dataset' not in sys.modules, sorted(m for m in sys.modules if m.startswith('arrowdata'))\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=os.path.dirname(os.path.dirname(__file__)))
+
+
+@pytest.mark.parametrize("name, text", [
+    ("csv", "a,b\n0.0,007\n2.0,8\n"),                       # text cells: parsed, then cast where exact
+    ("json", '{"a": 0, "b": 7}\n{"a": 2, "b": 8}\n'),       # JSON numbers to a string feature
+])
+def test_features_cast_what_the_reader_produced_as_map_style(tmp_path, name, text):
+    path = tmp_path / f"data.{name}"
+    path.write_text(text)
+    features = arrowdata.Features({"a": arrowdata.Value("int64"), "b": arrowdata.Value("string")})
+    mapped = arrowdata.load_dataset(name, data_files=str(path), split="train", features=features)
+    streamed = arrowdata.load_dataset(name, data_files=str(path), split="train", features=features,
+                                      streaming=True)
+    assert list(streamed) == mapped.to_list()
+    assert [r["a"] for r in streamed] == [0, 2]
+    assert streamed.features == features

@@ -147,8 +147,9 @@ class FileShard(Shard):
         from ..io.conform import Conformer, read_schema
 
         conformer = Conformer(self.builder, features=self.features)
-        fixed = frozenset(read_schema(self.features).names) if self.features is not None else frozenset()
-        hint = read_schema(self.features) if self.features is not None else None
+        # as the map-style conversion: text cells are parsed, then cast to the features ("0.0" -> 0)
+        fixed = frozenset(read_schema(self.features, self.builder).names) if self.features is not None else frozenset()
+        hint = read_schema(self.features, self.builder) if self.features is not None else None
         if self.builder.name == "parquet":
             opts = self.builder.options
             tables: Iterator = _parquet_from(self.file, opts["columns"], opts["batch_size"], skip)
