@@ -25,13 +25,7 @@ import numpy as np
 import metrics
 
 
-def best_of(fn, repeat=3):
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
+from timing import best_of  # noqa: E402
 
 
 def row(name, ours, theirs, note=""):

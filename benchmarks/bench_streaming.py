@@ -71,14 +71,7 @@ def keep(row):
     return row["label"] != 0
 
 
-def best_of(fn, repeat: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        gc.collect()
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), out
+from timing import best_of  # noqa: E402
 
 
 def pipeline(mod, path: str) -> int:

@@ -53,9 +53,13 @@ class DataFile:
     def is_local(self) -> bool:
         return is_local(self.fs)
 
+    def open_raw(self) -> BinaryIO:
+        """The stored (still compressed) bytes; subclasses change how they are fetched."""
+        return open(self.path, "rb", buffering=1 << 20) if self.is_local else self.fs.open(self.path, "rb")
+
     def open(self) -> BinaryIO:
         """A binary stream of the (decompressed) content. Close it when done."""
-        raw = open(self.path, "rb", buffering=1 << 20) if self.is_local else self.fs.open(self.path, "rb")
+        raw = self.open_raw()
         self._raw = raw
         try:
             return open_decompressed(raw, self.path)

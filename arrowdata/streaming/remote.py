@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, TypeVar
 
 from ..errors import MissingFileError, RemoteStorageError, RemoteTimeoutError
-from ..io.compression import open_decompressed
 from ..io.files import DataFile
 
 logger = logging.getLogger(__name__)
@@ -176,15 +175,6 @@ class ResilientDataFile(DataFile):
 
     def open_raw(self) -> Any:
         return io.BufferedReader(ResilientReader(self.fs, self.path, self.url), buffer_size=1 << 20)
-
-    def open(self) -> Any:
-        raw = self.open_raw()
-        self._raw = raw
-        try:
-            return open_decompressed(raw, self.path)
-        except Exception:
-            raw.close()
-            raise
 
 
 def resilient(f: DataFile) -> DataFile:
