@@ -240,3 +240,35 @@ def test_folder_from_another_user_is_bound_not_trusted(folder, tmp_path, monkeyp
     monkeypatch.setenv("ARROWDATA_SEAL_KEY", str(tmp_path / "other-user.key"))
     other = load_from_disk(str(folder)).fingerprint
     assert other != claimed and other == load_from_disk(str(folder)).fingerprint  # stable, just not the claim
+
+
+def _read_every_row(folder: str, fmt: str | None) -> str:
+    ds = load_from_disk(folder).with_format(fmt)
+    try:
+        list(ds)
+        ds[:]
+    except UnicodeDecodeError as e:  # the raw error this test forbids
+        return f"RAW {type(e).__name__}: {e}"
+    except ArrowDataError as e:
+        return f"{type(e).__name__}: {e}"
+    return "read"
+
+
+@pytest.mark.parametrize("fmt", [None, "pandas"])
+def test_invalid_utf8_written_into_a_saved_shard_names_the_file(tmp_path, child, fmt):
+    texts = [f"row {i} caf\u00e9" for i in range(50)]
+    Dataset.from_dict({"text": texts}).save_to_disk(str(tmp_path / "ds"))
+    shard = next((tmp_path / "ds").glob("*.arrow"))
+    data = bytearray(shard.read_bytes())
+    at = data.index("row 7 caf\u00e9".encode()) + len("row 7 caf")
+    data[at] = 0xFF  # the lead byte of 'é' becomes invalid UTF-8; the size does not change
+    shard.write_bytes(bytes(data))
+
+    status, text = child(_read_every_row, str(tmp_path / "ds"), fmt)
+    assert status == 0, text  # no crash of the interpreter
+    assert not text.startswith("RAW"), text
+    if text != "read":  # a format that decodes strings must say which file is damaged
+        assert text.startswith("CorruptFileError") and shard.name in text and "verify=True" in text, text
+    # and verify=True refuses the folder up front
+    with pytest.raises(ArrowDataError):
+        load_from_disk(str(tmp_path / "ds"), verify=True)
