@@ -29,7 +29,6 @@ import pyarrow as pa
 from . import construct
 from .content_hash import table_fingerprint
 from .errors import ColumnNotFoundError as MissingColumnError  # noqa: F401  (the name this module gave it)
-from .errors import CorruptFileError
 from .exports import ExportOps
 from .exporters import FrameworkExportOps
 from .formatting import Format, format_table
@@ -145,23 +144,6 @@ class Dataset(MapOps, RowOps, ColumnOps, GroupOps, ExportOps, FrameworkExportOps
         return f"Dataset({{\n    features: {self.column_names},\n    num_rows: {self.num_rows}\n}})"
 
     # ------------------------------------------------------------------ reads
-    @contextlib.contextmanager
-    def _damage_named(self) -> Iterator[None]:
-        """Turn a raw ``UnicodeDecodeError`` from stored strings into a :class:`CorruptFileError` naming the files.
-
-        Opening checks offsets, not every UTF-8 byte (``verify=True`` does), so bytes changed in place in a
-        shard surface when values are decoded. A user transform's own errors pass through unchanged.
-        """
-        try:
-            yield
-        except UnicodeDecodeError as e:
-            if self._format.transform is not None or not self._data_files:
-                raise
-            raise CorruptFileError(
-                f"invalid UTF-8 in a string value read from {', '.join(self._data_files)}: the file was changed "
-                f"or damaged after it was written ({e.reason} at byte {e.start}); "
-                "load_from_disk(..., verify=True) checks every byte when opening") from e
-
     def _format_table(self, table: pa.Table, kind: str) -> Any:
         with self._damage_named():
             return format_table(table, kind, self._format, self.features)

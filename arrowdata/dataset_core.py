@@ -15,12 +15,13 @@ Example:
 """
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import numpy as np
 import pyarrow as pa
 
-from .errors import ArrowDataError, check_columns
+from .errors import ArrowDataError, CorruptFileError, check_columns
 from .features import Features
 from .features.inference import fill_opaque, matches_arrow_type
 from .formatting import Format
@@ -114,6 +115,23 @@ class DatasetCore:
         return derive([(self._table, self._projection)], table)
 
     # ------------------------------------------------------------------ attributes
+    @contextlib.contextmanager
+    def _damage_named(self) -> Iterator[None]:
+        """Turn a raw ``UnicodeDecodeError`` from stored strings into a :class:`CorruptFileError` naming the files.
+
+        Opening checks offsets, not every UTF-8 byte (``verify=True`` does), so bytes changed in place in a
+        shard surface when values are decoded. A user transform's own errors pass through unchanged.
+        """
+        try:
+            yield
+        except UnicodeDecodeError as e:
+            if self._format.transform is not None or not self._data_files:
+                raise
+            raise CorruptFileError(
+                f"invalid UTF-8 in a string value read from {', '.join(self._data_files)}: the file was changed "
+                f"or damaged after it was written ({e.reason} at byte {e.start}); "
+                "load_from_disk(..., verify=True) checks every byte when opening") from e
+
     @property
     def data(self) -> pa.Table:
         """The underlying Arrow table (indices NOT applied)."""

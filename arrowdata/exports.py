@@ -180,7 +180,8 @@ class ExportOps(DatasetCore):
         found = json_features(self.features)
         if batched:
             return (decode_columns(t.to_pydict(), found) for t in self.iter_arrow(batch_size or DEFAULT_BATCH_SIZE))
-        return decode_columns(self._logical_table().to_pydict(), found)
+        with self._damage_named():
+            return decode_columns(self._logical_table().to_pydict(), found)
 
     def to_list(self) -> list[dict[str, Any]]:
         """Rows as a list of dicts.
@@ -190,7 +191,8 @@ class ExportOps(DatasetCore):
             >>> Dataset.from_dict({"a": [1, 2]}).to_list()
             [{'a': 1}, {'a': 2}]
         """
-        return decode_rows(self._logical_table().to_pylist(), json_features(self.features))
+        with self._damage_named():
+            return decode_rows(self._logical_table().to_pylist(), json_features(self.features))
 
     def to_parquet(self, path_or_buf: str | os.PathLike | IO, batch_size: int | None = None,
                    storage_options: dict | None = None, **parquet_writer_kwargs: Any) -> int:

@@ -247,6 +247,8 @@ def _read_every_row(folder: str, fmt: str | None) -> str:
     try:
         list(ds)
         ds[:]
+        ds.to_list()
+        ds.to_dict()
     except UnicodeDecodeError as e:  # the raw error this test forbids
         return f"RAW {type(e).__name__}: {e}"
     except ArrowDataError as e:
