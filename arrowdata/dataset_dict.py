@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from .errors import ArrowDataError, InvalidArgumentError, MissingFileError
 from .folder_format import DICT_JSON, STATE_JSON, dict_splits, folder_kind, local_folder, save_folder, write_dict_json
-from .persistence import _num_shards, load_dataset_folder, write_dataset_folder
+from .persistence import load_dataset_folder, shards_for, write_dataset_folder
 
 # Per-split keyword (as DatasetDict takes it) -> the Dataset keyword it feeds.
 PER_SPLIT_KWARGS = {
@@ -193,9 +193,8 @@ class DatasetDict(dict):
         def write(folder: str) -> None:
             os.makedirs(folder, exist_ok=True)
             for split, ds in self.items():
-                n = num_shards.get(split) if isinstance(num_shards, dict) else num_shards
-                if n is None and num_proc:
-                    n = min(max(_num_shards(ds, max_shard_size, None), num_proc), max(1, ds.num_rows))
+                n = shards_for(ds, max_shard_size, num_shards.get(split) if isinstance(num_shards, dict) else num_shards,
+                               num_proc)
                 write_dataset_folder(ds, os.path.join(folder, split), max_shard_size, n)
             write_dict_json(folder, list(self))
 

@@ -63,6 +63,14 @@ def _num_shards(ds: DatasetCore, max_shard_size: int | str | None, num_shards: i
     return max(1, min(n, math.ceil(total / limit))) if n else 1
 
 
+def shards_for(ds: DatasetCore, max_shard_size: int | str | None, num_shards: int | None,
+               num_proc: int | None) -> int | None:
+    """``num_shards``, or with ``num_proc`` (HF's rule) at least that many shards, never more than the rows."""
+    if num_shards is None and num_proc:
+        return min(max(_num_shards(ds, max_shard_size, None), int(num_proc)), max(1, ds.num_rows))
+    return num_shards
+
+
 def write_dataset_folder(ds: DatasetCore, folder: str, max_shard_size: int | str | None = None,
                          num_shards: int | None = None) -> None:
     """Write ``ds`` (indices applied) as a save_to_disk folder at the local path ``folder``."""
@@ -97,8 +105,8 @@ class PersistenceOps(DatasetCore):
     """Mixin of :class:`arrowdata.Dataset`: save_to_disk and load_from_disk."""
 
     def save_to_disk(self, dataset_path: str | os.PathLike, max_shard_size: int | str | None = None,
-                     num_shards: int | None = None, storage_options: dict | None = None,
-                     num_proc: int | None = None) -> None:
+                     num_shards: int | None = None, num_proc: int | None = None,
+                     storage_options: dict | None = None) -> None:
         """Save as a folder that ``arrowdata.load_from_disk`` and HF ``datasets.load_from_disk`` open.
 
         Args:
@@ -106,8 +114,9 @@ class PersistenceOps(DatasetCore):
             max_shard_size: largest shard, bytes or a size such as ``"500MB"`` (decimal) or
                 ``"1GiB"`` (binary); see :mod:`arrowdata.sizes`. Default 500MB.
             num_shards: exact number of shards (overrides ``max_shard_size``).
+            num_proc: as in HF, at least ``num_proc`` shards when ``num_shards`` is not given (so that
+                as many readers can share them later); the writing itself is sequential I/O.
             storage_options: fsspec options (credentials, endpoint...).
-            num_proc: accepted for HF compatibility; writing is sequential I/O.
 
         Rows selected/shuffled through indices are written in their logical order.
 
@@ -119,6 +128,7 @@ class PersistenceOps(DatasetCore):
             >>> sorted(f for f in os.listdir(p) if f.endswith(".arrow"))
             ['data-00000-of-00002.arrow', 'data-00001-of-00002.arrow']
         """
+        num_shards = shards_for(self, max_shard_size, num_shards, num_proc)
         save_folder(lambda tmp: write_dataset_folder(self, tmp, max_shard_size, num_shards), dataset_path,
                     storage_options)
 

@@ -168,3 +168,19 @@ def test_hf_attributes_arrowdata_lacks_answer_clearly():
     for name in ("builder_name", "config_name", "supervised_keys", "download_checksums", "download_size"):
         assert getattr(ds, name) is None is getattr(theirs, name)
     assert ds.size_in_bytes == ds.dataset_size > 0
+
+
+def test_save_to_disk_num_proc_shards_and_hf_argument_order(tmp_path):
+    import datasets
+
+    ds = arrowdata.Dataset.from_dict({"a": list(range(10))})
+    ds.save_to_disk(str(tmp_path / "np"), num_proc=3)  # at least num_proc shards, as HF
+    ours = sorted(p.name for p in (tmp_path / "np").glob("*.arrow"))
+    assert len(ours) == 3
+    assert arrowdata.load_from_disk(str(tmp_path / "np"))["a"] == list(range(10))
+    ds.save_to_disk(str(tmp_path / "pos"), None, None, 2)  # HF's positional order: ..., num_shards, num_proc
+    assert len(list((tmp_path / "pos").glob("*.arrow"))) == 2
+    datasets.Dataset.from_dict({"a": list(range(10))}).save_to_disk(str(tmp_path / "hf"), num_proc=3)
+    assert sorted(p.name for p in (tmp_path / "hf").glob("*.arrow")) == ours
+    ds.save_to_disk(str(tmp_path / "few"), num_proc=20)  # never more shards than rows
+    assert len(list((tmp_path / "few").glob("*.arrow"))) == 10
