@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import socket
 
 import pytest
 
@@ -17,3 +18,26 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("ARROWDATA_CACHE", str(cache))
     monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path_factory.mktemp("hf_cache")))
     yield cache
+
+
+@pytest.fixture(scope="session")
+def s3_options():
+    """fsspec ``storage_options`` for an S3 server (moto) on a free loopback port, one per session.
+
+    Real s3fs over HTTP, no mocks of fsspec. moto keeps buckets in process-wide state: tests make
+    buckets with names of their own.
+    """
+    moto_server = pytest.importorskip("moto.server")
+    pytest.importorskip("s3fs")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    env = pytest.MonkeyPatch()
+    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                 "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        env.setenv(k, v)
+    yield {"key": "testing", "secret": "testing", "client_kwargs": {"endpoint_url": f"http://127.0.0.1:{port}"}}
+    env.undo()
+    server.stop()

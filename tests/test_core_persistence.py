@@ -281,37 +281,23 @@ def test_empty_dataset_round_trip(tmp_path):
     assert len(hf.load_from_disk(str(tmp_path / "d"))) == 0
 
 
-def test_s3_save_and_load_through_s3fs(monkeypatch):
+def test_s3_save_and_load_through_s3fs(s3_options):
     """save_to_disk/load_from_disk over s3:// (moto's server on loopback), DatasetDict included."""
-    import socket
-
-    moto_server = pytest.importorskip("moto.server")
     s3fs = pytest.importorskip("s3fs")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    try:
-        for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                     "AWS_DEFAULT_REGION": "us-east-1"}.items():
-            monkeypatch.setenv(k, v)
-        opts = {"key": "testing", "secret": "testing", "client_kwargs": {"endpoint_url": f"http://127.0.0.1:{port}"}}
-        # moto keeps buckets in process-wide state: a name of our own, removed at the end.
-        bucket = f"core-{uuid.uuid4().hex[:12]}"
-        fs = s3fs.S3FileSystem(**opts)
-        fs.mkdir(bucket)
-        ds = Dataset.from_dict({"y": ["pos", "neg", "pos"]}, features=Features({"y": ClassLabel(names=["neg", "pos"])}))
-        ds.save_to_disk(f"s3://{bucket}/ds", num_shards=2, storage_options=opts)
-        back = load_from_disk(f"s3://{bucket}/ds", storage_options=opts)
-        assert back["y"] == [1, 0, 1] and back.features == ds.features
-        assert os.path.exists(back.cache_files[0]["filename"])  # fetched, then memory-mapped
-        DatasetDict({"train": ds}).save_to_disk(f"s3://{bucket}/dd", storage_options=opts)
-        assert load_from_disk(f"s3://{bucket}/dd", storage_options=opts)["train"]["y"] == [1, 0, 1]
-        assert not [p for p in fs.find(bucket) if ".tmp-" in p]
-        fs.rm(bucket, recursive=True)
-    finally:
-        server.stop()
+    opts = s3_options
+    # moto keeps buckets in process-wide state: a name of our own, removed at the end.
+    bucket = f"core-{uuid.uuid4().hex[:12]}"
+    fs = s3fs.S3FileSystem(**opts)
+    fs.mkdir(bucket)
+    ds = Dataset.from_dict({"y": ["pos", "neg", "pos"]}, features=Features({"y": ClassLabel(names=["neg", "pos"])}))
+    ds.save_to_disk(f"s3://{bucket}/ds", num_shards=2, storage_options=opts)
+    back = load_from_disk(f"s3://{bucket}/ds", storage_options=opts)
+    assert back["y"] == [1, 0, 1] and back.features == ds.features
+    assert os.path.exists(back.cache_files[0]["filename"])  # fetched, then memory-mapped
+    DatasetDict({"train": ds}).save_to_disk(f"s3://{bucket}/dd", storage_options=opts)
+    assert load_from_disk(f"s3://{bucket}/dd", storage_options=opts)["train"]["y"] == [1, 0, 1]
+    assert not [p for p in fs.find(bucket) if ".tmp-" in p]
+    fs.rm(bucket, recursive=True)
 
 
 def test_num_proc_map_after_the_mapped_folder_was_overwritten(tmp_path):

@@ -7,7 +7,6 @@ import gzip
 import json
 import lzma
 import os
-import socket
 
 import fsspec
 import pyarrow as pa
@@ -190,28 +189,12 @@ def test_resolve_rejects_bad_entries():
 
 
 # -- s3 through s3fs against moto's server on loopback ---------------------------------------------
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    moto_server = pytest.importorskip("moto.server")
-    pytest.importorskip("s3fs")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
-def test_s3_via_s3fs(s3_endpoint, monkeypatch):
+def test_s3_via_s3fs(s3_options):
     import s3fs
 
-    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                 "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(k, v)
-    opts = {"key": "testing", "secret": "testing", "client_kwargs": {"endpoint_url": s3_endpoint}}
+    opts = s3_options
     fs = s3fs.S3FileSystem(**opts)
-    fs.mkdir("bucket")
+    fs.mkdir("bucket")  # this file's own bucket on the session's server
     fs.pipe("bucket/data/a.jsonl.gz", gzip.compress(JSONL))
     buf = pa.BufferOutputStream()
     pq.write_table(pa.Table.from_pylist(ROWS), buf)

@@ -21,25 +21,12 @@ ROWS = [{"id": i, "text": f"row {i}", "label": i % 3} for i in range(300)]
 JSONL = "".join(json.dumps(r) + "\n" for r in ROWS).encode()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
-def s3():
-    """``(storage_options, bucket)`` on a moto S3 server started for the session, stopped at its end."""
-    moto_server = pytest.importorskip("moto.server")
-    s3fs = pytest.importorskip("s3fs")
-    port = _free_port()
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    mp = pytest.MonkeyPatch()
-    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                 "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        mp.setenv(k, v)
-    opts = {"key": "testing", "secret": "testing", "client_kwargs": {"endpoint_url": f"http://127.0.0.1:{port}"}}
+def s3(s3_options):
+    """``(storage_options, bucket)``: a bucket of gzipped jsonl and parquet parts on the session's S3 server."""
+    import s3fs
+
+    opts = s3_options
     bucket = f"remote-{uuid.uuid4().hex[:12]}"
     fs = s3fs.S3FileSystem(**opts)
     fs.mkdir(bucket)
@@ -51,8 +38,6 @@ def s3():
         fs.pipe(f"{bucket}/parquet/part-{i}.parquet", buf.getvalue().to_pybytes())
     yield opts, bucket
     fs.rm(bucket, recursive=True)
-    server.stop()
-    mp.undo()
 
 
 @pytest.mark.parametrize("builder,folder", [("parquet", "parquet/*.parquet"), ("json", "json/*.jsonl.gz")])
