@@ -124,16 +124,14 @@ class _MapRunner(_BatchedRunner):
         from ..transforms.map_runner import run_map
         from ..transforms.outputs import OutputSink
 
-        if self.plan.function is None:
-            return batch.drop_columns([c for c in self.spec.remove_columns if c in batch.column_names])
-        if self.plan.with_indices:
-            self.spec.function.base = first
-        sink = OutputSink(None)
-        if not run_map(batch, None, 0, batch.num_rows, self.spec, sink):
-            # side effects only: the rows go on unchanged (less remove_columns), as in HF
-            return batch.drop_columns([c for c in self.spec.remove_columns if c in batch.column_names])
-        out = sink.finish()
-        return out
+        if self.plan.function is not None:
+            if self.plan.with_indices:
+                self.spec.function.base = first
+            sink = OutputSink(None)
+            if run_map(batch, None, 0, batch.num_rows, self.spec, sink):
+                return sink.finish()
+        # no function, or side effects only: the rows go on unchanged (less remove_columns), as in HF
+        return batch.drop_columns([c for c in self.spec.remove_columns if c in batch.column_names])
 
 
 @dataclass(frozen=True)
