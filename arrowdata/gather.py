@@ -80,6 +80,16 @@ def _layout(table: pa.Table) -> tuple[list[pa.RecordBatch], np.ndarray]:
     return batches, offsets
 
 
+def batch_offsets(table: pa.Table) -> np.ndarray:
+    """Start row of each non-empty record batch of ``table``, then its row count (cached per table).
+
+    Example:
+        >>> batch_offsets(pa.Table.from_batches([pa.record_batch({"a": [0, 1]}), pa.record_batch({"a": [2]})])).tolist()
+        [0, 2, 3]
+    """
+    return _layout(table)[1]
+
+
 def as_positions(positions: np.ndarray | Sequence[int] | pa.Array | pa.ChunkedArray | range,
                  num_rows: int | None = None, *, argument: str = "positions") -> np.ndarray:
     """``positions`` as an int64 numpy array, negative values counted from ``num_rows``.

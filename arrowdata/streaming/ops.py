@@ -178,6 +178,10 @@ class ColumnsPlan(Plan):
     child: Plan
     op: Any  # a picklable callable pa.Table -> pa.Table
 
+    @property
+    def borrowed(self) -> bool:
+        return self.child.borrowed and getattr(self.op, "zero_copy", False)
+
     def open(self, ctx: Context, state: Any) -> Runner:
         return _ColumnsRunner(self.child.open(ctx, state), self.op)
 
@@ -197,6 +201,7 @@ class _ColumnsRunner(Runner):
 @dataclass(frozen=True)
 class Rename:
     mapping: dict
+    zero_copy = True  # a view of the same buffers (see Plan.borrowed)
 
     def __call__(self, t: pa.Table) -> pa.Table:
         return t.rename_columns([self.mapping.get(c, c) for c in t.column_names])
@@ -205,6 +210,7 @@ class Rename:
 @dataclass(frozen=True)
 class Select:
     columns: tuple
+    zero_copy = True  # a view of the same buffers (see Plan.borrowed)
 
     def __call__(self, t: pa.Table) -> pa.Table:
         return t.select(list(self.columns))
@@ -213,6 +219,7 @@ class Select:
 @dataclass(frozen=True)
 class Remove:
     columns: tuple
+    zero_copy = True  # a view of the same buffers (see Plan.borrowed)
 
     def __call__(self, t: pa.Table) -> pa.Table:
         return t.drop_columns(list(self.columns))

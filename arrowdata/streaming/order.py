@@ -37,6 +37,10 @@ class _Counted(Plan):
     def fixed_order(self) -> bool:
         return True
 
+    @property
+    def borrowed(self) -> bool:
+        return self.child.borrowed  # skip/take slice
+
     def shard(self, num_shards: int, index: int, contiguous: bool = True) -> Plan:
         if num_shards == 1:
             return self
@@ -120,6 +124,10 @@ class RepeatPlan(Plan):
 
     child: Plan
     num_times: int | None = None
+
+    @property
+    def borrowed(self) -> bool:
+        return self.child.borrowed
 
     def open(self, ctx: Context, state: Any) -> Runner:
         return _RepeatRunner(self, ctx, state)

@@ -80,6 +80,16 @@ class Plan:
         """Whether ``skip``/``take`` fixed the order of the shards (then shuffling keeps it)."""
         return self.child.fixed_order
 
+    @property
+    def borrowed(self) -> bool:
+        """Whether every batch is a zero-copy view of a table held anyway (memory-mapped or in memory).
+
+        A shuffle buffer then keeps references to the batches instead of copying its rows out:
+        they cost no new memory. False unless a plan knows better (maps, filters, files, casts
+        make new batches).
+        """
+        return False
+
 
 def shard_indices(n: int, num_shards: int, index: int, contiguous: bool = True) -> list[int]:
     """Which of ``n`` shards piece ``index`` of ``num_shards`` gets (the first ``n % num_shards``

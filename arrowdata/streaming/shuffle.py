@@ -34,6 +34,9 @@ from .plan import Context, Plan, Runner
 #: input rows per vectorised step, and rows per output batch while the buffer empties at the end
 STEP_ROWS = 4096
 DRAIN_ROWS = 4096
+#: ...fewer for wide rows: a step's output stays near this many bytes (at least MIN_STEP_ROWS rows)
+STEP_BYTES = 4 << 20
+MIN_STEP_ROWS = 256
 
 
 def replace_step(slots: np.ndarray, incoming: np.ndarray, picks: np.ndarray) -> np.ndarray:
@@ -74,7 +77,8 @@ class ShufflePlan(Plan):
         child = self.child
         if not child.fixed_order:
             child = child.permute_shards(ctx.seed_for(self.seed, 1))
-        return _ShuffleRunner(child, self.buffer_size, ctx.seed_for(self.seed, 0), ctx, state)
+        return _ShuffleRunner(child, self.buffer_size, ctx.seed_for(self.seed, 0), ctx, state,
+                              compact=not child.borrowed)
 
 
 class _Store:
@@ -83,12 +87,21 @@ class _Store:
     def __init__(self) -> None:
         self.parts: list[tuple[np.ndarray, pa.Table]] = []
         self.rows = 0
+        self.row_bytes = 0.0  # average bytes per input row, from the last batch added
+
+    def step_rows(self) -> int:
+        """Input rows per step: STEP_ROWS, fewer when rows are wide (output near STEP_BYTES)."""
+        if self.row_bytes <= 0:
+            return STEP_ROWS
+        return int(min(STEP_ROWS, max(MIN_STEP_ROWS, STEP_BYTES // self.row_bytes)))
 
     def add(self, positions: np.ndarray, table: pa.Table) -> None:
         self.parts.append((positions, table))
         self.rows += len(positions)
+        if table.num_rows:
+            self.row_bytes = table.nbytes / table.num_rows
 
-    def gather(self, positions: np.ndarray) -> pa.Table:
+    def gather(self, positions: np.ndarray, combine: bool = True) -> pa.Table:
         keys = np.concatenate([p for p, _ in self.parts])
         where = np.searchsorted(keys, positions)
         tables = [t for _, t in self.parts]
@@ -102,26 +115,31 @@ class _Store:
             table = tables[0]
         from ..gather import take
 
-        return take(table, where, build_index=False)  # the store changes every step: no index to reuse
+        # the store changes every step: no index to reuse
+        return take(table, where, combine=combine, build_index=False)
 
-    def keep(self, live: np.ndarray, limit: int) -> None:
-        """Drop parts no live position refers to; compact into one part past ``limit`` rows."""
+    def keep(self, live: np.ndarray, limit: int | None) -> None:
+        """Drop parts no live position refers to; compact into one part past ``limit`` rows (if any)."""
         if not len(live):
             self.parts, self.rows = [], 0
             return
         low = live.min()
         self.parts = [(p, t) for p, t in self.parts if p[-1] >= low]
         self.rows = sum(len(p) for p, _ in self.parts)
-        if self.rows > limit:
+        if limit is not None and self.rows > limit:
             ordered = np.sort(live)
-            table = self.gather(ordered)
+            table = self.gather(ordered, combine=False)  # ascending: one piece per source batch, one copy
             self.parts, self.rows = [(ordered, table)], len(ordered)
 
 
 class _ShuffleRunner(Runner):
     def __init__(self, child: Plan, buffer_size: int, rng: np.random.Generator, ctx: Context,
-                 state: dict | None) -> None:
+                 state: dict | None, compact: bool = True) -> None:
         self.size = max(1, int(buffer_size))
+        # Input batches that are views of a table held anyway (memory-mapped) are referenced, never
+        # copied. Others (decoded files, map outputs) are compacted to the live rows once the
+        # batches kept reach about twice the buffer: at most one extra copy per row on average.
+        self.limit = 2 * self.size + 2 * STEP_ROWS if compact else None
         self.rng = rng
         self.store = _Store()
         self.checkpoints: list[tuple[int, Any]] = []  # (stream position, input state before that batch)
@@ -182,20 +200,25 @@ class _ShuffleRunner(Runner):
             if start <= low:
                 keep = i
         del self.checkpoints[:keep]
-        self.store.keep(live, 4 * self.size + 65_536)
+        self.store.keep(live, self.limit)
 
     def next(self) -> pa.Table | None:
         while self.drain is None:
             incoming: np.ndarray | None = None
             if len(self.pending):
                 incoming, self.pending = self.pending, self.pending[:0]
-            # one step takes STEP_ROWS input rows or more: fewer, larger gathers (the step is row-exact)
-            while not self.ended and (incoming is None or len(incoming) < STEP_ROWS):
+            # a step takes step_rows() input rows: few, large gathers of bounded size (the step is
+            # row-exact, so where steps are cut changes nothing); rows pulled beyond wait in pending
+            step = self.store.step_rows()
+            while not self.ended and (incoming is None or len(incoming) < step):
                 pulled = self._pull()
                 if pulled is None:
                     self.ended = True
                     break
                 incoming = pulled if incoming is None else np.concatenate([incoming, pulled])
+                step = self.store.step_rows()
+            if incoming is not None and len(incoming) > step:
+                incoming, self.pending = incoming[:step], incoming[step:]
             if incoming is None:
                 self.drain = self.slots[self.rng.permutation(len(self.slots))]
                 break
@@ -210,7 +233,8 @@ class _ShuffleRunner(Runner):
                 return out
         if not len(self.drain):
             return None
-        emitted, self.drain = self.drain[:DRAIN_ROWS], self.drain[DRAIN_ROWS:]
+        rows = min(DRAIN_ROWS, self.store.step_rows())
+        emitted, self.drain = self.drain[:rows], self.drain[rows:]
         out = self.store.gather(emitted)
         self._trim()
         return out

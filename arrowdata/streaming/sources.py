@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 #: rows per batch for table and generator shards (files keep their reader's blocks)
 DEFAULT_BATCH_ROWS = 1000
+#: a table read without indices yields its own record batches (zero-copy views), cut at this many rows
+VIEW_BATCH_ROWS = 65_536
 
 
 class Shard:
@@ -34,6 +36,9 @@ class Shard:
 
     #: what error messages call it (a file's URL)
     name: str = "<shard>"
+
+    #: whether :meth:`read` yields zero-copy views of memory held anyway (see ``Plan.borrowed``)
+    borrowed: bool = False
 
     def read(self, skip: int = 0) -> Iterator[pa.Table]:
         raise NotImplementedError
@@ -51,7 +56,12 @@ def _drop(tables: Iterator[pa.Table], skip: int) -> Iterator[pa.Table]:
 
 @dataclass(frozen=True)
 class TableShard(Shard):
-    """Rows ``[start, stop)`` of a table (through ``indices`` when given), in batches of ``batch_rows``."""
+    """Rows ``[start, stop)`` of a table (through ``indices`` when given), in batches of ``batch_rows``.
+
+    Without ``indices`` the batches are zero-copy views that follow the table's own record
+    batches (at most ``VIEW_BATCH_ROWS`` rows): fewer, larger pieces for whatever holds on to
+    them (a shuffle buffer gathers from each piece it references).
+    """
 
     table: pa.Table
     indices: Any = None
@@ -60,13 +70,31 @@ class TableShard(Shard):
     batch_rows: int = DEFAULT_BATCH_ROWS
     name: str = "<table>"
 
+    @property
+    def borrowed(self) -> bool:  # type: ignore[override]
+        return self.indices is None  # slices of the table; through indices, rows are gathered
+
     def read(self, skip: int = 0) -> Iterator[pa.Table]:
         from ..transforms.map_runner import read_range
 
         n = len(self.indices) if self.indices is not None else self.table.num_rows
         stop = n if self.stop is None else min(self.stop, n)
+        if self.indices is None:
+            yield from self._views(self.start + skip, stop)
+            return
         for offset in range(self.start + skip, stop, self.batch_rows):
             yield read_range(self.table, self.indices, offset, min(offset + self.batch_rows, stop))
+
+
+    def _views(self, start: int, stop: int) -> Iterator[pa.Table]:
+        from ..gather import batch_offsets
+
+        offsets = batch_offsets(self.table)
+        while start < stop:
+            chunk = int(np.searchsorted(offsets, start, side="right")) - 1
+            end = min(stop, int(offsets[chunk + 1]) if chunk + 1 < len(offsets) else stop, start + VIEW_BATCH_ROWS)
+            yield self.table.slice(start, end - start)
+            start = end
 
 
 @dataclass(frozen=True)
@@ -184,6 +212,10 @@ class SourcePlan(Plan):
     @property
     def fixed_order(self) -> bool:
         return False
+
+    @property
+    def borrowed(self) -> bool:
+        return all(self.shards[i].borrowed for i in self._order)
 
     def shard(self, num_shards: int, index: int, contiguous: bool = True) -> "SourcePlan":
         order = self._order
