@@ -145,14 +145,20 @@ def _parquet_from(f: Any, columns: list[str] | None, batch_size: int, skip: int)
     native = f.is_local and compression_of(f.path) is None
     stream = pa.memory_map(f.path) if native else f.open()
     try:
-        pf = pq.ParquetFile(stream, pre_buffer=True)
+        # A memory-mapped file is read in place: pre-buffering would copy each row group's column
+        # chunks into memory first. Remote and compressed files are pre-buffered (fewer, larger reads).
+        pf = pq.ParquetFile(stream, pre_buffer=not native)
         starts = np.cumsum([0] + [pf.metadata.row_group(i).num_rows for i in range(pf.num_row_groups)])
         first = int(np.searchsorted(starts, skip, side="right")) - 1
         if first >= pf.num_row_groups:
             return
-        # one row group at a time: pre-buffering them all at once holds the whole file's column chunks
+        # One row group at a time: pre-buffering them all at once holds the whole file's column chunks.
+        # Decoded on this thread: with Arrow's thread pool each decoding thread's allocator keeps its
+        # own freed memory (a 2M-row stream of 1.5 KB rows peaked at +112-122 MB RssAnon with threads,
+        # +90 MB without), and it measured no slower (5.3 s against 6.0-7.2 s).
         batches = (b for g in range(first, pf.num_row_groups)
-                   for b in pf.iter_batches(batch_size=batch_size, columns=columns, row_groups=[g]))
+                   for b in pf.iter_batches(batch_size=batch_size, columns=columns, row_groups=[g],
+                                            use_threads=False))
         yield from _drop((pa.Table.from_batches([b]) for b in batches), skip - int(starts[first]))
     finally:
         stream.close()
