@@ -16,7 +16,10 @@ Consumers (``--consumers``), each applied to every batch of one shuffled pass, b
 - ``torch``: ``batch["attention_mask"].sum()`` in torch, as a training step touches the tensors;
 - ``tf_eager``: ``tf.reduce_sum(mask)`` in eager TF for every batch of the ``tf.data.Dataset``;
 - ``keras_fit``: one epoch of ``model.fit`` of a tiny Keras model (embedding, masked mean, dense);
-  ``keras_fit32``: the same with ``steps_per_execution=32`` (Keras' advice for small models).
+  ``keras_fit32``: the same with ``steps_per_execution=32`` (Keras' advice for small models);
+- ``keras_stats_fit`` / ``keras_stats_fit32``: the same with an even smaller model (three masked
+  per-row statistics and a dense layer, no embedding), whose step costs less than a batch from HF's
+  loader: it shows the loaders, where the embedding model shows Keras' own step.
 
 HF's sides: ``with_format("torch")`` + ``DataLoader`` + ``DataCollatorWithPadding`` (torch), and
 ``to_tf_dataset`` + ``DataCollatorWithPadding`` (TF). Ours: ``TorchLoader`` and ``to_tf_dataset``
@@ -24,7 +27,8 @@ HF's sides: ``with_format("torch")`` + ``DataLoader`` + ``DataCollatorWithPaddin
 passes; "real tok/s" counts non-pad tokens; ratios are HF time / ours, measured in the same run.
 
     python benchmarks/bench_loaders.py [--rows 20000] [--repeat 3] [--only torch|tf]
-        [--data saved,from_dict,tokenized] [--consumers numpy,torch,tf_eager,keras_fit,keras_fit32] [--profile]
+        [--data saved,from_dict,tokenized] [--consumers numpy,torch,tf_eager,keras_fit,keras_fit32,
+        keras_stats_fit32] [--profile]
 """
 from __future__ import annotations
 
@@ -274,9 +278,28 @@ def tiny_keras_model(steps_per_execution: int = 1) -> Any:
     return model
 
 
-def measure_fit(tfds: Any, repeat: int, real_cells: tuple[int, int], steps_per_execution: int = 1) -> Timing:
+def stats_keras_model(steps_per_execution: int = 1) -> Any:
+    """Masked token count, token-type sum and id statistic per row, then dense: a step of well under
+    a millisecond, so the time of ``fit`` is mostly the input pipeline's."""
+    import keras
+
+    ids = keras.Input(shape=(None,), dtype="int64", name="input_ids")
+    types = keras.Input(shape=(None,), dtype="int64", name="token_type_ids")
+    mask = keras.Input(shape=(None,), dtype="int64", name="attention_mask")
+    m = keras.ops.cast(mask, "float32")
+    stats = keras.ops.stack([keras.ops.sum(m, axis=1), keras.ops.sum(keras.ops.cast(types, "float32") * m, axis=1),
+                             keras.ops.sum(keras.ops.cast(ids % 97, "float32") * m, axis=1)], axis=1)
+    out = keras.layers.Dense(2)(stats / 100.0)
+    model = keras.Model({"input_ids": ids, "token_type_ids": types, "attention_mask": mask}, out)
+    model.compile(optimizer="sgd", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  steps_per_execution=steps_per_execution)
+    return model
+
+
+def measure_fit(tfds: Any, repeat: int, real_cells: tuple[int, int], steps_per_execution: int = 1,
+                make_model: Callable[[int], Any] | None = None) -> Timing:
     """Best epoch time of ``model.fit`` over ``tfds`` (after one warm-up epoch that traces the step)."""
-    model = tiny_keras_model(steps_per_execution)
+    model = (make_model or tiny_keras_model)(steps_per_execution)
     model.fit(tfds, epochs=1, verbose=0)
     best, cpu = float("inf"), float("inf")
     for _ in range(repeat):
@@ -313,17 +336,20 @@ def bench_tf(hf: Any, ours: Any, bs: int, repeat: int, consumers: list[str]) -> 
     mine, theirs = variants[1][1].element_spec, hf_tf.element_spec
     print(f" element_spec equal to HF's: {mine == theirs}"
           + ("" if mine == theirs else f"\n  ours {mine}\n  HF   {theirs}"))
-    for consumer in [c for c in consumers if c in ("numpy", "tf_eager") or c.startswith("keras_fit")]:
+    for consumer in [c for c in consumers if c in ("numpy", "tf_eager") or c.startswith("keras_")]:
         print(f" consumer: {consumer}")
-        if consumer.startswith("keras_fit"):
+        if consumer.startswith("keras_"):
             # keras_fit: Keras' default, one step per call; keras_fitN: steps_per_execution=N (Keras'
             # advice for small models: N steps in one graph call, so the input pipeline shows).
-            spe = int(consumer[len("keras_fit"):] or 1)
+            # keras_stats_fit[N]: the same with the smaller, loader-bound model.
+            stats = consumer.startswith("keras_stats_fit")
+            spe = int(consumer[len("keras_stats_fit" if stats else "keras_fit"):] or 1)
+            make = stats_keras_model if stats else tiny_keras_model
             counts = consume_numpy(hf_tf)
-            base = report("HF to_tf_dataset + collator", measure_fit(hf_tf, repeat, counts, spe))
+            base = report("HF to_tf_dataset + collator", measure_fit(hf_tf, repeat, counts, spe, make))
             for name, tfds in variants[:2] + variants[3:]:
-                report(name, measure_fit(tfds, repeat, consume_numpy(tfds), spe), baseline=base)
-            report("floor: batches cached in memory (no loader)", measure_fit(floor, repeat, counts, spe),
+                report(name, measure_fit(tfds, repeat, consume_numpy(tfds), spe, make), baseline=base)
+            report("floor: batches cached in memory (no loader)", measure_fit(floor, repeat, counts, spe, make),
                    baseline=base)
             continue
         consume = CONSUMERS[consumer]
@@ -344,7 +370,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", choices=["torch", "tf"], default=None)
     parser.add_argument("--data", default="saved,from_dict,tokenized")
-    parser.add_argument("--consumers", default="numpy,torch,tf_eager,keras_fit,keras_fit32")
+    parser.add_argument("--consumers", default="numpy,torch,tf_eager,keras_fit,keras_fit32,keras_stats_fit32")
     parser.add_argument("--profile", action="store_true", help="print the per-batch profile of TorchLoader")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)

@@ -71,6 +71,35 @@ def _segment_max(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return out
 
 
+def batch_widths(offsets: list[np.ndarray], sizes: np.ndarray, collator: PaddingCollator) -> np.ndarray:
+    """The padded width of each batch of consecutive rows (``sizes`` rows each): its longest
+    (untruncated) row over the ragged columns whose row ``offsets`` are given, then
+    ``max_length``/``padding``/``pad_to_multiple_of`` as in ``padded_length``.
+
+    Example:
+        >>> batch_widths([np.array([0, 3, 4, 6])], np.array([2, 1]), PaddingCollator(pad_to_multiple_of=4)).tolist()
+        [4, 4]
+    """
+    c = collator
+    sizes = np.asarray(sizes, dtype=np.int64)
+    longest = None
+    for first in offsets:
+        lengths = np.diff(first)
+        longest = lengths if longest is None else np.maximum(longest, lengths)
+    if longest is None:
+        width = np.zeros(len(sizes), dtype=np.int64)
+    else:
+        width = _segment_max(longest, sizes)
+    if c.padding == "max_length":
+        width = np.full(len(sizes), c.max_length, dtype=np.int64)
+    elif c.max_length is not None:
+        width = np.minimum(width, c.max_length)
+    if c.pad_to_multiple_of:
+        m = c.pad_to_multiple_of
+        width = (width + m - 1) // m * m
+    return width.astype(np.int64)
+
+
 class GroupPadder:
     """Pads groups of batches into flat buffers (see the module docstring) for one collator.
 
@@ -86,26 +115,9 @@ class GroupPadder:
         self.cells_per_element = max(1, int(cells_per_element or CELLS_PER_ELEMENT))
 
     def widths(self, prepared: PreparedColumns, sizes: np.ndarray) -> np.ndarray:
-        """The padded width of each batch: its longest (untruncated) row over all ragged columns,
-        then ``max_length``/``padding``/``pad_to_multiple_of`` as in ``padded_length``."""
-        c = self.collator
-        longest = None
-        for kind, offsets, _ in prepared.columns.values():
-            if kind == "ragged":
-                lengths = np.diff(offsets)
-                longest = lengths if longest is None else np.maximum(longest, lengths)
-        if longest is None:
-            width = np.zeros(len(sizes), dtype=np.int64)
-        else:
-            width = _segment_max(longest, sizes)
-        if c.padding == "max_length":
-            width = np.full(len(sizes), c.max_length, dtype=np.int64)
-        elif c.max_length is not None:
-            width = np.minimum(width, c.max_length)
-        if c.pad_to_multiple_of:
-            m = c.pad_to_multiple_of
-            width = (width + m - 1) // m * m
-        return width
+        """The padded width of each batch (see :func:`batch_widths`)."""
+        offsets = [first for kind, first, _ in prepared.columns.values() if kind == "ragged"]
+        return batch_widths(offsets, sizes, self.collator)
 
     def elements(self, prepared: PreparedColumns, sizes: np.ndarray) -> Iterator[dict[str, np.ndarray]]:
         """The elements of one read group whose batches have ``sizes`` rows: each a dict of flat

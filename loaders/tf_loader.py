@@ -32,6 +32,7 @@ from .numpy_loader import BatchBuilder, NumpyLoader
 from .padding import PaddingCollator, column_kind, list_offsets_values
 from .tf_groups import (
     GroupPadder,
+    batch_widths,
     mask_transfer_dtype,
     split_group,
     transfer_dtype,
@@ -131,22 +132,30 @@ class _GraphPlan:
         target = self.collator.rename.get(name, name)
         return tf.as_dtype(self.collator.output_dtype(target, name, self.types[name]))
 
+    def group_extras(self, group: dict[str, np.ndarray], sizes: np.ndarray) -> None:
+        """Add the batch ``__cuts__`` (row offsets) and padded ``__widths__`` of a group (numpy, once
+        per group: the graph then needs no per-batch op to find a batch's width)."""
+        group["__cuts__"] = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        group["__widths__"] = batch_widths([group[n + "/row_splits"] for n in self.ragged], sizes, self.collator)
+
     def split_group_ragged(self, group: dict[str, Any]) -> Any:
-        """Graph function: one group of batches (flat Arrow values, row splits, batch ``cuts``) → a
-        ``tf.data.Dataset`` of its batches, each still ragged (``[rows, (tokens)]`` per list column).
+        """Graph function: one group of batches (flat Arrow values, row splits, batch ``cuts`` and
+        ``widths``) → a ``tf.data.Dataset`` of its batches, each still ragged (``[rows, (tokens)]`` per
+        list column), already in the output dtypes.
 
         ``tf.RaggedTensor.from_row_splits`` rebuilds the rows straight from the Arrow offsets; truncation
-        to ``max_length`` happens here, once for the whole group.
+        to ``max_length`` and the cast to the output dtype happen here, once for the whole group.
         """
         import tensorflow as tf
 
         c = self.collator
         cuts = group["__cuts__"]
         sizes = cuts[1:] - cuts[:-1]
-        elements: dict[str, Any] = {"__rows__": sizes}
+        elements: dict[str, Any] = {"__rows__": sizes, "__width__": group["__widths__"]}
         for name in self.sources:
             if self.kinds[name] == "ragged":
-                rt = tf.RaggedTensor.from_row_splits(group[name], group[name + "/row_splits"], validate=False)
+                values = tf.cast(group[name], self.output_dtype(name))
+                rt = tf.RaggedTensor.from_row_splits(values, group[name + "/row_splits"], validate=False)
                 if c.max_length is not None:
                     rt = rt[:, :c.max_length] if c.truncation_side == "right" else rt[:, -c.max_length:]
                 elements["ragged/" + name] = tf.RaggedTensor.from_row_splits(rt, cuts, validate=False)
@@ -161,40 +170,31 @@ class _GraphPlan:
         import tensorflow as tf
 
         c = self.collator
-        rows = element["__rows__"]
+        rows, width = element["__rows__"], element["__width__"]
         ragged = {n: element["ragged/" + n] for n in self.ragged}
-        lengths = {n: rt.row_lengths() for n, rt in ragged.items()}
-        if c.padding == "max_length":
-            width = tf.constant(c.max_length, tf.int64)
-        else:
-            width = tf.reduce_max(tf.stack([tf.reduce_max(v) for v in lengths.values()])) if ragged else \
-                tf.constant(0, tf.int64)
-            width = tf.maximum(width, 0)  # reduce_max of no rows is the dtype's minimum
-        if c.pad_to_multiple_of:
-            m = tf.constant(c.pad_to_multiple_of, tf.int64)
-            width = (width + m - 1) // m * m
         shape = tf.stack([rows, width])
         cols = tf.range(width)[None, :]
         if c.padding_side == "left":
             # Row r right-padded is [tokens, pads]; left-padded is the same row rotated by its length.
-            def place(dense: Any, n: Any) -> Any:
+            def place(dense: Any, rt: Any) -> Any:
+                n = rt.row_lengths()
                 return tf.gather(dense, tf.math.floormod(cols + n[:, None], tf.maximum(width, 1)), batch_dims=1)
         else:
-            def place(dense: Any, n: Any) -> Any:
+            def place(dense: Any, rt: Any) -> Any:
                 return dense
         result: dict[str, Any] = {}
         for name in self.sources:
             target = c.rename.get(name, name)
             if name in ragged:
-                dtype = self.output_dtype(name)
-                rt = tf.cast(ragged[name], dtype)
-                dense = rt.to_tensor(default_value=tf.cast(c.pad_value(target, name), dtype), shape=shape)
-                result[target] = place(dense, lengths[name])
+                dtype = self.output_dtype(name)  # split_group_ragged cast the group already
+                dense = ragged[name].to_tensor(default_value=tf.cast(c.pad_value(target, name), dtype),
+                                               shape=shape)
+                result[target] = place(dense, ragged[name])
             else:
                 result[target] = element["rows/" + name]
         if c.return_attention_mask and ragged and "attention_mask" not in result:
             source = c.mask_column or ("input_ids" if "input_ids" in ragged else self.ragged[0])
-            n = lengths[source][:, None]
+            n = ragged[source].row_lengths()[:, None]
             mask = cols >= width - n if c.padding_side == "left" else cols < n
             result["attention_mask"] = tf.cast(mask, tf.as_dtype(np.dtype(c.dtypes.get("attention_mask", np.int64))))
         spec = self.element_spec()
@@ -306,7 +306,7 @@ def to_tf_dataset(dataset: Any, columns: str | Sequence[str] | None = None,
             # column: from_generator's per-element cost is paid once per group, not per batch.
             epoch = epochs.next()
             sizes = builder.plan(epoch).batch_sizes()
-            for lo, hi in builder.groups(epoch):
+            for lo, hi in ramp(builder.groups(epoch)):
                 table = builder.source.read(builder.group_positions(epoch, lo, hi), plan.sources)
                 yield from padder.elements(collator.prepare(table), sizes[lo:hi])
 
@@ -330,12 +330,13 @@ def to_tf_dataset(dataset: Any, columns: str | Sequence[str] | None = None,
             # One element per group of batches: the per-element cost of from_generator is paid rarely.
             epoch = epochs.next()
             sizes = builder.plan(epoch).batch_sizes()
-            for lo, hi in builder.groups(epoch):
+            for lo, hi in ramp(builder.groups(epoch)):
                 group = plan.arrays(builder.source.read(builder.group_positions(epoch, lo, hi), plan.sources))
-                group["__cuts__"] = np.concatenate([[0], np.cumsum(sizes[lo:hi])]).astype(np.int64)
+                plan.group_extras(group, sizes[lo:hi])
                 yield group
 
-        signature = {**plan.generator_signature(), "__cuts__": tf.TensorSpec([None], tf.int64)}
+        signature = {**plan.generator_signature(), "__cuts__": tf.TensorSpec([None], tf.int64),
+                     "__widths__": tf.TensorSpec([None], tf.int64)}
         ds = tf.data.Dataset.from_generator(groups, output_signature=signature)
         targets = [collator.rename.get(s, s) for s in label_sources]
 
@@ -357,6 +358,29 @@ def to_tf_dataset(dataset: Any, columns: str | Sequence[str] | None = None,
     if prefetch:
         ds = ds.prefetch(tf.data.AUTOTUNE)
     return ds
+
+
+#: the first read group of a pass is cut into a head of 1/RAMP_PARTS of it and the rest, so the
+#: first batch reaches TensorFlow after a small read while the next group is read behind it
+RAMP_PARTS = 8
+
+
+def ramp(groups: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``groups`` (``[lo, hi)`` batch ranges) with the first one cut into a small head and the rest.
+
+    Each pass starts with the consumer waiting for the first group; a head of an eighth of it
+    shortens that wait (a pass of 20k rows is ~3 groups, so the first group is ~a third of it),
+    while the later groups keep their size. The batches are the same.
+
+    Example:
+        >>> ramp([(0, 64), (64, 100)])
+        [(0, 8), (8, 64), (64, 100)]
+    """
+    if not groups:
+        return groups
+    lo, hi = groups[0]
+    head = max(1, (hi - lo) // RAMP_PARTS)
+    return ([(lo, lo + head), (lo + head, hi)] if hi - lo > head else [(lo, hi)]) + list(groups[1:])
 
 
 def _source_of(name: str, schema: pa.Schema, collator: PaddingCollator) -> str:
@@ -391,7 +415,7 @@ def _generator_dataset(builder: BatchBuilder, epochs: _EpochCounter, output_sign
 
     def batches() -> Iterator[dict[str, np.ndarray]]:
         epoch = epochs.next()
-        for lo, hi in builder.groups(epoch):
+        for lo, hi in ramp(builder.groups(epoch)):
             for batch in builder.iter_group(epoch, lo, hi):
                 yield {key: np.asarray(v) for key, v in batch.items()}
 
