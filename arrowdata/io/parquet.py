@@ -39,13 +39,13 @@ class ParquetBuilder(Builder):
         import pyarrow.parquet as pq
 
 
-        # A local, uncompressed file is opened by path: native reads, pre-buffered column chunks
-        # decoded on several threads, instead of reads through a Python file object.
+        # A local, uncompressed file is memory-mapped and read in place (pre-buffering it would copy
+        # each row group's column chunks first); others go through a file object, pre-buffered.
         native = f.is_local and compression_of(f.path) is None
         stream = pa.memory_map(f.path) if native else f.open()
         try:
             try:
-                pf = pq.ParquetFile(stream, pre_buffer=True)
+                pf = pq.ParquetFile(stream, pre_buffer=not native)
             except (pa.ArrowInvalid, OSError) as e:
                 raise CorruptFileError(f"{f.url}: not a readable Parquet file ({e})") from None
             cols = self.options["columns"]
