@@ -21,7 +21,13 @@ from .features import Features
 from .metadata_files import json_kind
 
 
-@dataclass
+#: Hugging Face ``DatasetInfo`` fields arrowdata keeps as given (in ``extra``) without using them
+HF_FIELDS = ("post_processed", "supervised_keys", "builder_name", "dataset_name", "config_name", "version",
+             "splits", "download_checksums", "download_size", "post_processing_size", "dataset_size",
+             "size_in_bytes")
+
+
+@dataclass(init=False)
 class DatasetInfo:
     """Descriptive metadata of a dataset.
 
@@ -29,6 +35,12 @@ class DatasetInfo:
         description, citation, homepage, license: free text.
         features: the column types, or ``None`` until known.
         extra: other keys read from a ``dataset_info.json`` (e.g. HF ``splits``), written back as is.
+            Hugging Face's other fields (``size_in_bytes``, ``dataset_size``, ``splits``,
+            ``builder_name``...) are accepted as keywords, kept here and read as attributes.
+
+    Example:
+        >>> DatasetInfo(description="d", size_in_bytes=42).size_in_bytes
+        42
     """
 
     description: str = ""
@@ -39,6 +51,20 @@ class DatasetInfo:
     extra: dict[str, Any] = field(default_factory=dict)
 
     _KEYS = ("citation", "description", "features", "homepage", "license")
+
+    def __init__(self, description: str = "", citation: str = "", homepage: str = "", license: str = "",
+                 features: Features | None = None, extra: dict[str, Any] | None = None, **hf_fields: Any) -> None:
+        unknown = [k for k in hf_fields if k not in HF_FIELDS]
+        if unknown:
+            raise TypeError(f"DatasetInfo() got an unexpected keyword argument {unknown[0]!r}")
+        self.description, self.citation, self.homepage, self.license = description, citation, homepage, license
+        self.features = features
+        self.extra = {**(extra or {}), **{k: v for k, v in hf_fields.items() if v is not None}}
+
+    def __getattr__(self, name: str) -> Any:
+        if name in HF_FIELDS:  # only reached when not a real attribute
+            return self.__dict__.get("extra", {}).get(name)
+        raise AttributeError(f"'DatasetInfo' object has no attribute {name!r}")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (keys as HF ``datasets`` writes them)."""

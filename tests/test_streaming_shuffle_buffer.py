@@ -77,6 +77,8 @@ def test_views_are_cut_at_view_batch_rows(monkeypatch):
     monkeypatch.setattr("arrowdata.streaming.sources.VIEW_BATCH_ROWS", 64)
     pieces = list(TableShard(_table(500, 500, 1)).read())
     assert [p.num_rows for p in pieces] == [64] * 7 + [52]
+    # an explicit batch_rows still cuts the views
+    assert [p.num_rows for p in TableShard(_table(500, 500, 1), batch_rows=200).read()] == [200, 200, 100]
 
 
 def test_borrowed_follows_the_operations():

@@ -17,7 +17,7 @@ Example:
     [3, 1]
 """
 from .dataset_dict import IterableDatasetDict
-from .iterable import IterableDataset, concatenate, interleave
+from .iterable import IterableColumn, IterableDataset, concatenate, interleave
 from .load import load_streaming, stream_files
 
-__all__ = ["IterableDataset", "IterableDatasetDict", "concatenate", "interleave", "load_streaming", "stream_files"]
+__all__ = ["IterableColumn", "IterableDataset", "IterableDatasetDict", "concatenate", "interleave", "load_streaming", "stream_files"]

@@ -27,10 +27,10 @@ from ..formatting import Format, format_table
 from ..formatting.base import ColumnFormatter, canonical_format_name, get_formatter
 from . import ops, order
 from .features_lazy import LazyFeatures
-from .mixing import ConcatPlan, InterleavePlan
+from .mixing import ConcatPlan, InterleavePlan, ZipPlan
 from .plan import Context, Plan
 from .shuffle import ShufflePlan
-from .sources import DEFAULT_BATCH_ROWS, GeneratorShard, SourcePlan, TableShard
+from .sources import GeneratorShard, SourcePlan, TableShard
 from .state import Cursor, from_json, to_json
 
 logger = logging.getLogger(__name__)
@@ -166,7 +166,7 @@ class IterableDataset(_Base):
 
     @staticmethod
     def from_table(table: pa.Table, *, indices: Any = None, num_shards: int = 1, features: Any = None,
-                   split: str | None = None, batch_rows: int = DEFAULT_BATCH_ROWS) -> "IterableDataset":
+                   split: str | None = None, batch_rows: int | None = None) -> "IterableDataset":
         """A stream over a ``pyarrow.Table`` (rows through ``indices`` when given), cut into
         ``num_shards`` contiguous shards. ``Dataset.to_iterable_dataset`` calls this."""
         n = len(indices) if indices is not None else table.num_rows
@@ -251,6 +251,18 @@ class IterableDataset(_Base):
         from ..info import DatasetInfo
 
         return self._info if self._info is not None else DatasetInfo(features=self.features)
+
+    # HF's DatasetInfo fields, read from ``info`` (``ds.description``, ``ds.size_in_bytes``...)
+    description = property(lambda self: self.info.description)
+    citation = property(lambda self: self.info.citation)
+    homepage = property(lambda self: self.info.homepage)
+    license = property(lambda self: self.info.license)
+    size_in_bytes = property(lambda self: self.info.size_in_bytes)
+    dataset_size = property(lambda self: self.info.dataset_size)
+    download_size = property(lambda self: self.info.download_size)
+    builder_name = property(lambda self: self.info.builder_name)
+    config_name = property(lambda self: self.info.config_name)
+    version = property(lambda self: self.info.version)
 
     @property
     def n_shards(self) -> int:
@@ -599,17 +611,11 @@ class IterableDataset(_Base):
             ['x', 'y']
         """
         values = pa.array(column) if not isinstance(column, (pa.Array, pa.ChunkedArray)) else column
-
-        def put(batch: pa.Table, indices: np.ndarray) -> dict:
-            if len(indices) and indices[-1] >= len(values):
-                raise InvalidArgumentError("column", f"has {len(values)} values; the stream has more rows")
-            return {name: values.take(pa.array(indices))}
-
         from ..features import Features
 
         added = Features.from_arrow_schema(pa.schema([pa.field(name, values.type)]))[name]
-        out = self.map(put, with_indices=True, batched=True, batch_format="arrow")
-        return out._copy(_lazy=self._lazy.derive(lambda f: type(f)({**f, name: added})))
+        out = self.map(_PutColumn(name, values), with_indices=True, batched=True, batch_format="arrow")
+        return out._copy(_lazy=self._lazy.derive(_AddFeature(name, added)))
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
@@ -617,19 +623,54 @@ class IterableDataset(_Base):
         return state
 
 
-class IterableColumn:
-    """One column of an :class:`IterableDataset`, iterated lazily (``ds["text"]``)."""
+@dataclass(frozen=True)
+class _PutColumn:
+    """``add_column``'s batched function (a class, so a transformed stream stays picklable)."""
 
-    def __init__(self, source: IterableDataset, column_name: str) -> None:
-        self.source, self.column_name = source, column_name
+    name: str
+    values: Any
+
+    def __call__(self, batch: pa.Table, indices: np.ndarray) -> dict:
+        if len(indices) and indices[-1] >= len(self.values):
+            raise InvalidArgumentError("column", f"has {len(self.values)} values; the stream has more rows")
+        return {self.name: self.values.take(pa.array(indices))}
+
+
+@dataclass(frozen=True)
+class _AddFeature:
+    name: str
+    feature: Any
+
+    def __call__(self, features: Any) -> Any:
+        return type(features)({**features, self.name: self.feature})
+
+
+class IterableColumn:
+    """One column of an :class:`IterableDataset`, iterated lazily (``ds["text"]``); indexing it
+    again goes into nested values (``ds["sample"]["text"]``). Each iteration is a new pass.
+
+    Example:
+        >>> ds = IterableDataset.from_dict({"s": [{"t": "a"}, {"t": "b"}]})
+        >>> list(ds["s"]["t"]), list(ds["s"]["t"])
+        (['a', 'b'], ['a', 'b'])
+    """
+
+    def __init__(self, source: IterableDataset, column_name: str, path: tuple = ()) -> None:
+        self.source, self.column_name, self.path = source, column_name, tuple(path)
+
+    def __getitem__(self, key: Any) -> "IterableColumn":
+        return IterableColumn(self.source, self.column_name, (*self.path, key))
 
     def __iter__(self) -> Iterator[Any]:
         ds = self.source.select_columns([self.column_name])
         for row in ds:
-            yield row[self.column_name]
+            value = row[self.column_name]
+            for key in self.path:
+                value = value[key]
+            yield value
 
     def __repr__(self) -> str:
-        return f"IterableColumn({self.column_name!r})"
+        return f"IterableColumn({self.column_name!r}{''.join(f'[{k!r}]' for k in self.path)})"
 
 
 def is_stream_list(values: Any, argument: str) -> bool:
@@ -677,14 +718,40 @@ def interleave(datasets: Sequence[IterableDataset], probabilities: Sequence[floa
     return _mixed(plan, datasets, info, split)
 
 
-def concatenate(datasets: Sequence[IterableDataset], *, info: Any = None, split: str | None = None) -> IterableDataset:
-    """The rows of ``datasets`` one after the other.
+def concatenate(datasets: Sequence[IterableDataset], *, info: Any = None, split: str | None = None,
+                axis: int = 0) -> IterableDataset:
+    """The rows of ``datasets`` one after the other (``axis=0``), or their columns side by side
+    (``axis=1``: row ``i`` of each, nulls past a shorter input's end; column names must differ).
 
     Example:
         >>> a, b = IterableDataset.from_dict({"x": [0, 1]}), IterableDataset.from_dict({"x": [5]})
         >>> [r["x"] for r in concatenate([a, b])]
         [0, 1, 5]
+        >>> [r for r in concatenate([a, b.rename_column("x", "y")], axis=1)]
+        [{'x': 0, 'y': 5}, {'x': 1, 'y': None}]
     """
     if not datasets:
         raise InvalidArgumentError("dsets", "needs at least one dataset")
+    if axis == 1:
+        return _zip(datasets, info, split)
+    if axis != 0:
+        raise InvalidArgumentError("axis", f"must be 0 (rows) or 1 (columns), got {axis!r}")
     return _mixed(ConcatPlan(tuple(d._plan for d in datasets)), datasets, info, split)
+
+
+def _zip(datasets: Sequence[IterableDataset], info: Any, split: str | None) -> IterableDataset:
+    from ..features import Features
+
+    feats = [d.features for d in datasets]  # a stream whose features are unknown is peeked once
+    merged: dict = {}
+    for f in feats:
+        for name, feature in (f or {}).items():
+            if name in merged:
+                raise InvalidArgumentError("dsets", f"column {name!r} is in more than one dataset; "
+                                           "rename or remove it before concatenating along axis=1")
+            merged[name] = feature
+    plan = ZipPlan(tuple(d._plan for d in datasets), tuple(f.arrow_schema if f is not None else None for f in feats))
+    known = all(f is not None for f in feats)
+    first = datasets[0]
+    return IterableDataset(plan, features=Features(merged) if known else LazyFeatures(plan=plan),
+                           split=split if split is not None else first._split, format=first._format, info=info)

@@ -1,4 +1,5 @@
-"""Mixing streams: ``interleave`` (cyclic, or random with probabilities) and ``concatenate``.
+"""Mixing streams: ``interleave`` (cyclic, or random with probabilities) and ``concatenate``
+(row-wise, or column-wise with :class:`ZipPlan`).
 
 Interleaving draws which input gives the next row (1,000 choices per generator call), then
 takes each input's rows for a whole output batch at once and puts them in order with one
@@ -30,7 +31,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import InvalidArgumentError
-from .plan import Context, Plan, Runner
+from .plan import Context, OneShard, Plan, Runner
 from .state import Cursor, concat
 
 CHOICES_PER_DRAW = 1000
@@ -190,3 +191,55 @@ class _InterleaveRunner(Runner):
             if out is not None and out.num_rows:
                 return out
         return None
+
+
+@dataclass(frozen=True)
+class ZipPlan(OneShard, _Multi):
+    """``concatenate(..., axis=1)``: the columns of every input side by side, row ``i`` with row ``i``.
+
+    The output has as many rows as the longest input; a shorter input's columns are null past its
+    end (as in Hugging Face). Rows are paired by position, so the inputs are never sharded or
+    reordered on their own: the zip is one shard.
+    """
+
+    schemas: tuple = ()  # each input's known Arrow schema (None if unknown): the nulls past its end
+
+    def empty(self) -> Plan:
+        from .order import _Empty
+
+        return _Empty(self)
+
+    def open(self, ctx: Context, state: Any) -> Runner:
+        return _ZipRunner(self, ctx, state)
+
+
+class _ZipRunner(Runner):
+    def __init__(self, plan: ZipPlan, ctx: Context, state: dict | None) -> None:
+        self.cursors = [Cursor(lambda s, c=child: c.open(ctx, s), state["inputs"][i] if state else None)
+                        for i, child in enumerate(plan.children)]
+        self.schemas: list[pa.Schema | None] = list(plan.schemas or [None] * len(plan.children))
+
+    def state(self) -> dict:
+        return {"inputs": [c.state() for c in self.cursors]}
+
+    def next(self) -> pa.Table | None:
+        # as many rows as the first input that has any gives in one batch, from every input
+        want = max(min(c.fill(ROWS_PER_BATCH), ROWS_PER_BATCH) for c in self.cursors)
+        if want == 0:
+            return None
+        parts = []
+        for i, c in enumerate(self.cursors):
+            part = c.take(want)
+            if part is not None:
+                self.schemas[i] = part.schema
+            schema = self.schemas[i]
+            if schema is None:
+                raise InvalidArgumentError("dsets", f"input {i} of a column-wise concatenation gave no row and "
+                                           "its features are unknown: pass features= to it")
+            have = 0 if part is None else part.num_rows
+            if have < want:  # past this input's end: nulls
+                nulls = pa.table({f.name: pa.nulls(want - have, f.type) for f in schema}, schema=schema)
+                part = nulls if part is None else concat([part, nulls])
+            parts.append(part)
+        names = [n for p in parts for n in p.column_names]
+        return pa.Table.from_arrays([col for p in parts for col in p.columns], names=names)

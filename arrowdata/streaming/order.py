@@ -18,37 +18,22 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 
-from .plan import Context, Plan, Runner
+from .plan import Context, OneShard, Plan, Runner
 
 
 @dataclass(frozen=True)
-class _Counted(Plan):
+class _Counted(OneShard, Plan):
     child: Plan
     n: int = 0
-
-    @property
-    def n_shards(self) -> int:
-        return 1
-
-    @property
-    def fixed_order(self) -> bool:
-        return True
 
     @property
     def borrowed(self) -> bool:
         return self.child.borrowed  # skip/take slice
 
-    def shard(self, num_shards: int, index: int, contiguous: bool = True) -> Plan:
-        if num_shards == 1:
-            return self
-        # one shard: piece 0 gets everything, the others nothing
-        return self if index == 0 else replace(self, child=_Empty(self.child))
-
-    def permute_shards(self, rng: np.random.Generator) -> Plan:
-        return self
+    def empty(self) -> Plan:
+        return replace(self, child=_Empty(self.child))
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,30 @@ class Plan:
         return False
 
 
+class OneShard:
+    """Mixin for a plan that is a single shard whose order is fixed (``skip``/``take``, a column-wise
+    zip): shuffling keeps its order, and sharding gives everything to piece 0 and nothing to the
+    others (:meth:`empty`)."""
+
+    @property
+    def n_shards(self) -> int:
+        return 1
+
+    @property
+    def fixed_order(self) -> bool:
+        return True
+
+    def shard(self, num_shards: int, index: int, contiguous: bool = True) -> "Plan":
+        return self if num_shards == 1 or index == 0 else self.empty()  # type: ignore[return-value]
+
+    def permute_shards(self, rng: np.random.Generator) -> "Plan":
+        return self  # type: ignore[return-value]
+
+    def empty(self) -> "Plan":
+        """This plan with no rows (what the other pieces of a shard get)."""
+        raise NotImplementedError
+
+
 def shard_indices(n: int, num_shards: int, index: int, contiguous: bool = True) -> list[int]:
     """Which of ``n`` shards piece ``index`` of ``num_shards`` gets (the first ``n % num_shards``
     contiguous pieces get one more, as ``Dataset.shard``).

@@ -58,16 +58,17 @@ def _drop(tables: Iterator[pa.Table], skip: int) -> Iterator[pa.Table]:
 class TableShard(Shard):
     """Rows ``[start, stop)`` of a table (through ``indices`` when given), in batches of ``batch_rows``.
 
-    Without ``indices`` the batches are zero-copy views that follow the table's own record
-    batches (at most ``VIEW_BATCH_ROWS`` rows): fewer, larger pieces for whatever holds on to
-    them (a shuffle buffer gathers from each piece it references).
+    With ``batch_rows=None`` (the default) and no ``indices``, the batches are zero-copy views
+    that follow the table's own record batches (at most ``VIEW_BATCH_ROWS`` rows): fewer, larger
+    pieces for whatever holds on to them (a shuffle buffer gathers from each piece it
+    references); through ``indices``, ``DEFAULT_BATCH_ROWS`` rows are gathered at a time.
     """
 
     table: pa.Table
     indices: Any = None
     start: int = 0
     stop: int | None = None
-    batch_rows: int = DEFAULT_BATCH_ROWS
+    batch_rows: int | None = None
     name: str = "<table>"
 
     @property
@@ -79,12 +80,12 @@ class TableShard(Shard):
 
         n = len(self.indices) if self.indices is not None else self.table.num_rows
         stop = n if self.stop is None else min(self.stop, n)
-        if self.indices is None:
+        if self.indices is None and self.batch_rows is None:
             yield from self._views(self.start + skip, stop)
             return
-        for offset in range(self.start + skip, stop, self.batch_rows):
-            yield read_range(self.table, self.indices, offset, min(offset + self.batch_rows, stop))
-
+        rows = self.batch_rows or DEFAULT_BATCH_ROWS
+        for offset in range(self.start + skip, stop, rows):
+            yield read_range(self.table, self.indices, offset, min(offset + rows, stop))
 
     def _views(self, start: int, stop: int) -> Iterator[pa.Table]:
         from ..gather import batch_offsets

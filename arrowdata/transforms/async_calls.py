@@ -74,6 +74,7 @@ class AsyncCalls:
         self.close()
 
 
-def batch_window(batch_size: int) -> int:
-    """How many batches of a batched ``async`` function are awaited together (about 10,000 rows)."""
-    return max(2, min(MAX_IN_FLIGHT, 10_000 // max(1, batch_size)))
+def batch_window(batch_size: int | None) -> int:
+    """How many batches of a batched ``async`` function are awaited together (about 10,000 rows;
+    ``batch_size`` ``None`` means whole input batches of unknown size: two at a time)."""
+    return max(2, min(MAX_IN_FLIGHT, 10_000 // max(1, batch_size or 10_000)))

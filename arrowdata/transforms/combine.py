@@ -197,9 +197,7 @@ def concatenate_datasets(dsets: Sequence["Dataset"], info: "DatasetInfo | None" 
     from ..streaming.iterable import concatenate, is_stream_list
 
     if is_stream_list(dsets, "dsets"):
-        if axis != 0:
-            raise InvalidArgumentError("axis", "streams are concatenated row-wise only (axis=0)")
-        return concatenate(list(dsets), info=info, split=split)
+        return concatenate(list(dsets), info=info, split=split, axis=axis)
     dsets = _check_list(dsets, "dsets")
     if axis not in (0, 1):
         raise InvalidArgumentError("axis", f"must be 0 (rows) or 1 (columns), got {axis!r}")
