@@ -5,6 +5,8 @@ argument, so the user can fix the input without reading our code.
 """
 from __future__ import annotations
 
+import pyarrow as _pa  # ColumnLengthError is also a pyarrow.ArrowInvalid
+
 
 class ArrowDataError(Exception):
     """Base class of all arrowdata errors.
@@ -155,6 +157,19 @@ class GatherIndexError(ArrowDataError, IndexError):
 
 class TransformError(ArrowDataError, ValueError):
     """A ``map``/``filter`` function returned something that cannot become a dataset, or raised."""
+
+
+class ColumnLengthError(TransformError, _pa.ArrowInvalid):
+    """A batched function returned a number of rows that the input columns it keeps cannot follow.
+
+    Also a ``pyarrow.ArrowInvalid``, which is what Hugging Face ``datasets`` raises there: code
+    that catches it keeps working.
+
+    Example:
+        >>> import pyarrow as pa
+        >>> isinstance(ColumnLengthError("Column lengths mismatch"), (pa.ArrowInvalid, TransformError))
+        True
+    """
 
 
 class UnhashableError(ArrowDataError, TypeError):

@@ -87,6 +87,10 @@ def test_batched_map_that_changes_the_row_count_but_keeps_inputs_says_so(fn):
     ds = IterableDataset.from_generator(lambda: iter([{"a": i, "b": i} for i in range(6)]))
     with pytest.raises(ValueError, match="Column lengths mismatch.*remove_columns"):
         list(ds.map(fn, batched=True, batch_size=6))
+    # map-style: the same error, also a pyarrow.ArrowInvalid as HF raises there
+    with pytest.raises(pa.ArrowInvalid, match="expected length") as caught:
+        arrowdata.Dataset.from_list([{"a": i, "b": i} for i in range(6)]).map(fn, batched=True, batch_size=6)
+    assert isinstance(caught.value, arrowdata.errors.TransformError)
 
 
 def _plus_one(row):

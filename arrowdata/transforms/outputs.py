@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ..errors import TransformError
+from ..errors import ColumnLengthError, TransformError
 from ..features.compact import compact_token_column
 from ..features.json_values import encode_values, has_struct, mixed_keys
 from ..features.serialization import SCHEMA_METADATA_KEY, features_json_from_metadata
@@ -220,11 +220,11 @@ def merge(inputs: pa.Table, output: pa.Table | None, remove_columns: list[str], 
         # Every column comes from the output, so it may have any number of rows.
         return output.select(names)
     if output.num_rows != inputs.num_rows:
-        raise TransformError(
+        raise ColumnLengthError(
             f"{where}: Column lengths mismatch: the function returned {output.num_rows} rows for a batch of "
-            f"{inputs.num_rows}; a function "
-            f"that changes the number of rows must remove the input columns it does not return: "
-            f"remove_columns={passthrough!r}")
+            f"{inputs.num_rows} (input column {passthrough[0]!r} expected length {output.num_rows} but got length "
+            f"{inputs.num_rows}); a function that changes the number of rows must remove the input columns it "
+            f"does not return: remove_columns={passthrough!r}")
     if kept is in_names and not out_set & kept_set and len(kept_set) == len(kept) and len(out_set) == len(out_names):
         # The common case, only new columns: all inputs then all outputs, in order (same table as below).
         return pa.Table.from_arrays(inputs.columns + output.columns, names=names)
