@@ -139,8 +139,11 @@ class DatasetCore:
 
     @property
     def features(self) -> Features:
-        """Column types. Example: ``ds.features["label"].names``."""
-        return self._info.features
+        """Column types (a new dict each time, as in HF: scripts ``update`` it to build a ``cast``).
+
+        Example: ``ds.features["label"].names``.
+        """
+        return Features(self._info.features)
 
     @property
     def column_names(self) -> list[str]:

@@ -104,3 +104,54 @@ def test_torch_zero_copy_keeps_stored_types():
     ds = arrowdata.Dataset.from_dict({"a": np.array([1, 2], dtype=np.int8)})
     assert ds.with_format("torch", zero_copy=True)["a"].dtype == torch.int8
     assert ds.with_format("torch", dtype=torch.int16)["a"].dtype == torch.int16
+
+
+def test_classification_features_update_then_cast_leaves_the_dataset_alone():
+    """run_classification: `features = ds.features; features.update({"label": Value("float32")}); ds.cast(features)`."""
+    seen = []
+    for lib in LIBS:
+        ds = lib.Dataset.from_dict({"text": ["a", "b"], "label": [0, 2]})
+        features = ds.features
+        features.update({"label": lib.Value("float32")})
+        before = ds.features["label"].dtype
+        cast = ds.cast(features)
+        seen.append((before, cast.features["label"].dtype, cast["label"][:]))
+    assert seen[0] == seen[1] == ("int64", "float32", [0.0, 2.0])
+
+
+@pytest.mark.parametrize("name", ["f1", "precision", "recall"])
+@pytest.mark.parametrize("average", ["micro", "macro", "weighted", "samples", None])
+def test_multilabel_config_matches_sklearn(name, average):
+    """run_classification (multi-label): evaluate.load("f1", config_name="multilabel") on 0/1 rows."""
+    import warnings
+
+    import metrics
+    sk = pytest.importorskip("sklearn.metrics")
+    rng = np.random.default_rng(hash((name, average)) % 2**32)
+    for _ in range(25):
+        n, k = int(rng.integers(1, 7)), int(rng.integers(2, 5))
+        preds, refs = rng.integers(0, 2, (n, k)), rng.integers(0, 2, (n, k)).astype(np.float64)  # BCE labels are floats
+        for zero_division in ("warn", 0, 1):
+            metric = metrics.load(name, config_name="multilabel")
+            metric.add_batch(predictions=preds[: n // 2].tolist(), references=refs[: n // 2])
+            got = metric.compute(predictions=preds[n // 2:], references=refs[n // 2:], average=average,
+                                 zero_division=zero_division)[name]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                want = getattr(sk, f"{name}_score")(refs, preds, average=average, zero_division=zero_division)
+            np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+
+
+def test_multilabel_accuracy_and_errors():
+    import metrics
+    sk = pytest.importorskip("sklearn.metrics")
+    preds, refs = [[1, 0, 1], [0, 1, 1], [0, 0, 0]], [[1, 0, 1], [0, 1, 0], [0, 0, 0]]
+    got = metrics.load("accuracy", config_name="multilabel").compute(predictions=preds, references=refs)
+    assert got == {"accuracy": sk.accuracy_score(refs, preds)}
+    with pytest.raises(ValueError, match="binary"):  # evaluate's default average, refused by scikit-learn too
+        metrics.load("f1", config_name="multilabel").compute(predictions=preds, references=refs)
+    with pytest.raises(ValueError, match="0 or 1"):
+        metrics.load("f1", config_name="multilabel").compute(predictions=[[2, 0]], references=[[1, 0]], average="micro")
+    with pytest.raises(ValueError, match="2-D"):
+        metrics.load("f1", config_name="multilabel").compute(predictions=[1, 0], references=[1, 0], average="micro")
+    assert metrics.load("f1").config_name is None  # the plain metric is unchanged

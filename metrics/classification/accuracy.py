@@ -17,6 +17,8 @@ from .confusion import ConfusionMetric
 class Accuracy(ConfusionMetric):
     """Accuracy; with ``normalize=False`` the (weighted) number of correct predictions."""
 
+    accepts_multilabel = True  # config_name="multilabel": rows of 0/1 flags (multilabel.py)
+
     default_options = {"normalize": True}
 
     def _compute(self, *, normalize: bool, **_) -> dict:

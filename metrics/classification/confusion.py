@@ -22,6 +22,7 @@ import numpy as np
 
 from ..base import Metric
 from .. import validation as v
+from . import multilabel
 from ..validation import MetricInputError
 
 AVERAGES = ("binary", "micro", "macro", "weighted", None)
@@ -40,13 +41,22 @@ class ConfusionMetric(Metric):
     """
 
     extra_inputs = ("sample_weight",)
+    #: whether ``config_name="multilabel"`` (evaluate's config for 0/1 indicator rows) is accepted
+    accepts_multilabel: bool = False
+
+    def _check_config(self, config_name: str | None) -> str | None:
+        if self.accepts_multilabel and config_name == multilabel.CONFIG:
+            return config_name
+        return super()._check_config(config_name)
 
     def _init_states(self) -> None:
         self.add_state("pairs", ["pred", "ref"], reduce="counts")
 
     def _update(self, predictions: Any, references: Any, sample_weight: Any = None) -> None:
-        preds = v.labels("predictions", predictions)
-        refs = v.labels("references", references)
+        # config "multilabel": rows of 0/1 flags, each kept as one key (see multilabel.py)
+        read = multilabel.indicator_keys if self.config_name == multilabel.CONFIG else v.labels
+        preds = read("predictions", predictions)
+        refs = read("references", references)
         v.check_lengths(preds, refs)
         check_label_kinds(preds, refs)
         weights = None
@@ -164,6 +174,10 @@ def precision_recall_f(metric: ConfusionMetric, *, average: Any = "binary", labe
     """Precision, recall and F-beta from the confusion counts, as
     ``sklearn.metrics.precision_recall_fscore_support`` (scalars, or arrays when ``average=None``)."""
     zd = zero_division_value(zero_division)
+    if metric.config_name == multilabel.CONFIG:
+        v.choice("average", average, (*AVERAGES, "samples"))
+        return multilabel.precision_recall_f(metric, average=average, labels=labels, beta2=float(beta) ** 2,
+                                             divide=lambda a, b: _divide(a, b, zd), nanaverage=_nanaverage)
     metric.require_data()
     chosen = set_wise_labels(metric, average, labels, pos_label)
     ordered, matrix = metric.confusion(chosen)

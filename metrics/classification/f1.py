@@ -21,6 +21,8 @@ from .precision import PRF_OPTIONS
 class F1(ConfusionMetric):
     """F1 score."""
 
+    accepts_multilabel = True  # config_name="multilabel": rows of 0/1 flags (multilabel.py)
+
     default_options = PRF_OPTIONS
 
     def _compute(self, **opts) -> dict:

@@ -17,6 +17,8 @@ PRF_OPTIONS = {"average": "binary", "labels": None, "pos_label": 1, "zero_divisi
 class Precision(ConfusionMetric):
     """Precision; ``average=None`` gives one value per label."""
 
+    accepts_multilabel = True  # config_name="multilabel": rows of 0/1 flags (multilabel.py)
+
     default_options = PRF_OPTIONS
 
     def _compute(self, **opts) -> dict:

@@ -16,6 +16,8 @@ from .precision import PRF_OPTIONS
 class Recall(ConfusionMetric):
     """Recall; ``average=None`` gives one value per label."""
 
+    accepts_multilabel = True  # config_name="multilabel": rows of 0/1 flags (multilabel.py)
+
     default_options = PRF_OPTIONS
 
     def _compute(self, **opts) -> dict:
