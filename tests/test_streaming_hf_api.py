@@ -109,3 +109,31 @@ def test_a_stream_stays_picklable_after_many_transforms():
     again = pickle.loads(pickle.dumps(ds))
     assert list(again) == list(ds) and len(list(ds)) > 0
     assert again.features == ds.features
+
+
+def _rows(n, label):
+    return lambda: iter({"id": i, "label": label} for i in range(n))
+
+
+def test_mixing_resolves_and_aligns_the_inputs_features():
+    plain = IterableDataset.from_generator(_rows(4, 1))  # features found by peeking
+    named = IterableDataset.from_generator(_rows(4, 0), features=arrowdata.Features(
+        {"id": arrowdata.Value("int64"), "label": arrowdata.ClassLabel(names=["negative", "positive"])}))
+    mixed = arrowdata.interleave_datasets([plain, named])
+    assert mixed.features == named.features  # the later input's ClassLabel applies to every input
+    # first_exhausted: stops once `plain` gave its last row
+    assert [(r["id"], r["label"]) for r in mixed] == [(0, 1), (0, 0), (1, 1), (1, 0), (2, 1), (2, 0), (3, 1)]
+    both = arrowdata.concatenate_datasets([plain, IterableDataset.from_generator(_rows(2, 5))])
+    assert both.features is not None and sorted(both.features) == ["id", "label"]
+    extra = IterableDataset.from_dict({"id": [9], "more": ["x"]})
+    wide = arrowdata.concatenate_datasets([plain, extra])
+    assert sorted(wide.features) == ["id", "label", "more"]
+    assert list(wide)[-1] == {"id": 9, "label": None, "more": "x"} and list(wide)[0]["more"] is None
+
+
+def test_info_features_become_the_stream_features():
+    feats = arrowdata.Features({"id": arrowdata.Value("int64"), "label": arrowdata.Value("int64")})
+    ds = IterableDataset(IterableDataset.from_generator(_rows(3, 10))._plan, info=DatasetInfo(features=feats))
+    assert ds.features == feats
+    cast = ds.cast_column("label", arrowdata.Value("bool"))
+    assert [r["label"] for r in cast] == [True, True, True] and cast.features["label"] == arrowdata.Value("bool")

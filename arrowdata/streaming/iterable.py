@@ -84,6 +84,8 @@ class IterableDataset(_Base):
                  format: Format | None = None, distributed: Distributed | None = None,
                  info: Any = None) -> None:
         self._plan = plan
+        if features is None and getattr(info, "features", None) is not None:
+            features = info.features  # as HF: the features of a DatasetInfo given without features=
         self._lazy = features if isinstance(features, LazyFeatures) else LazyFeatures(features)
         self._split = split
         self._format = format or Format()
@@ -684,19 +686,35 @@ def is_stream_list(values: Any, argument: str) -> bool:
     return all(streams)
 
 
-def _mixed(plan: Plan, datasets: Sequence[IterableDataset], info: Any, split: str | None) -> IterableDataset:
-    first = datasets[0]
-    known = [d._lazy._value for d in datasets if d._lazy._done]
-    lazy = first._lazy
-    if len(known) == len(datasets) and all(k is not None for k in known) and any(k != known[0] for k in known):
-        from ..features import Features
+def _aligned(datasets: Sequence[IterableDataset]) -> tuple[list[Plan], Any]:
+    """The inputs' plans, each cast to the features all of them share, and those features.
 
-        merged: dict = {}
-        for k in known:  # columns missing from some inputs are nulls there
-            merged.update({n: f for n, f in k.items() if n not in merged})
-        lazy = LazyFeatures(Features(merged))
-    return IterableDataset(plan, features=lazy, split=split if split is not None else first._split,
-                           format=first._format, info=info)
+    As in HF, every input's features are resolved (a stream whose features are unknown is peeked
+    once), then merged column by column, a later input's feature winning (so a ``ClassLabel`` given
+    to one input applies to all); an input whose own features differ is cast to the merged ones,
+    its missing columns nulls. ``None`` features: some input's stay unknown.
+    """
+    from ..features import Features
+
+    feats = [d.features for d in datasets]
+    plans = [d._plan for d in datasets]
+    if any(f is None for f in feats) or all(f == feats[0] for f in feats):
+        return plans, feats[0] if all(f is not None for f in feats) else None
+    merged: dict = {}
+    for f in feats:
+        merged.update(f)
+    target = Features({n: merged[n] for f in feats for n in f})  # first-seen column order
+    for i, f in enumerate(feats):
+        if f != target:
+            plans[i] = ops.ColumnsPlan(plans[i], ops.Conform(target))
+    return plans, target
+
+
+def _mixed(plan: Plan, datasets: Sequence[IterableDataset], info: Any, split: str | None,
+           features: Any = None) -> IterableDataset:
+    first = datasets[0]
+    return IterableDataset(plan, features=features if features is not None else first._lazy,
+                           split=split if split is not None else first._split, format=first._format, info=info)
 
 
 def interleave(datasets: Sequence[IterableDataset], probabilities: Sequence[float] | None = None,
@@ -713,9 +731,10 @@ def interleave(datasets: Sequence[IterableDataset], probabilities: Sequence[floa
         raise InvalidArgumentError("datasets", "needs at least one dataset")
     if seed is None and probabilities is not None:
         seed = int(np.random.default_rng().integers(0, 2**63 - 1))
-    plan = InterleavePlan(tuple(d._plan for d in datasets), tuple(probabilities) if probabilities is not None else None,
+    plans, features = _aligned(datasets)
+    plan = InterleavePlan(tuple(plans), tuple(probabilities) if probabilities is not None else None,
                           int(seed or 0), stopping_strategy)
-    return _mixed(plan, datasets, info, split)
+    return _mixed(plan, datasets, info, split, features)
 
 
 def concatenate(datasets: Sequence[IterableDataset], *, info: Any = None, split: str | None = None,
@@ -736,7 +755,8 @@ def concatenate(datasets: Sequence[IterableDataset], *, info: Any = None, split:
         return _zip(datasets, info, split)
     if axis != 0:
         raise InvalidArgumentError("axis", f"must be 0 (rows) or 1 (columns), got {axis!r}")
-    return _mixed(ConcatPlan(tuple(d._plan for d in datasets)), datasets, info, split)
+    plans, features = _aligned(datasets)
+    return _mixed(ConcatPlan(tuple(plans)), datasets, info, split, features)
 
 
 def _zip(datasets: Sequence[IterableDataset], info: Any, split: str | None) -> IterableDataset:

@@ -236,6 +236,22 @@ class Cast:
 
 
 @dataclass(frozen=True)
+class Conform:
+    """Cast to ``features``, adding the columns a batch lacks as nulls, in the features' order (the
+    inputs of ``concatenate``/``interleave`` with different columns)."""
+
+    features: Any
+
+    def __call__(self, t: pa.Table) -> pa.Table:
+        from ..features import cast_table
+
+        types = self.features.arrow_schema
+        columns = {f.name: t.column(f.name) if f.name in t.column_names else pa.nulls(t.num_rows, f.type)
+                   for f in types}
+        return cast_table(pa.table(columns), self.features)
+
+
+@dataclass(frozen=True)
 class BatchPlan(Plan):
     """``batch(batch_size)``: each output row holds ``batch_size`` input rows as lists; with
     ``by_column``, each run of consecutive rows sharing that column's value instead."""
