@@ -155,3 +155,58 @@ def test_multilabel_accuracy_and_errors():
     with pytest.raises(ValueError, match="2-D"):
         metrics.load("f1", config_name="multilabel").compute(predictions=[1, 0], references=[1, 0], average="micro")
     assert metrics.load("f1").config_name is None  # the plain metric is unchanged
+
+
+def _group_texts(block_size):
+    def group(examples):
+        joined = {k: [x for row in v for x in row] for k, v in examples.items()}
+        total = len(joined["input_ids"]) // block_size * block_size
+        out = {k: [v[i:i + block_size] for i in range(0, total, block_size)] for k, v in joined.items()}
+        out["labels"] = out["input_ids"].copy()
+        return out
+    return group
+
+
+def test_clm_group_texts_rows_do_not_depend_on_num_proc(tokenizer):
+    """run_clm: tokenize with remove_columns, then group_texts; HF's count varies with num_proc, ours doesn't."""
+    texts = [" ".join(["the cat sat on the mat"] * (i % 4)) for i in range(60)]
+    results = {}
+    for lib in LIBS:
+        raw = lib.Dataset.from_dict({"text": texts})
+        tokenized = raw.map(lambda b: tokenizer(b["text"]), batched=True, remove_columns=["text"])
+        results[lib.__name__] = tokenized.map(_group_texts(16), batched=True, batch_size=20)
+    ours, theirs = results["arrowdata"], results["datasets"]
+    assert ours.column_names == theirs.column_names == ["input_ids", "token_type_ids", "attention_mask", "labels"]
+    assert ours.to_dict() == theirs.to_dict()
+    raw = arrowdata.Dataset.from_dict({"text": texts})
+    parallel = raw.map(lambda b: tokenizer(b["text"]), batched=True, remove_columns=["text"], num_proc=2)
+    assert parallel.map(_group_texts(16), batched=True, batch_size=20, num_proc=2).to_dict() == ours.to_dict()
+
+
+def test_qa_overflowing_tokens_map_select_and_eval_format(tokenizer):
+    """run_qa: a map returning more rows than it gets (overflow_to_sample_mapping), then select,
+    then the eval features with None offsets, remove_columns and set_format(columns=features)."""
+    context = " ".join(["john lives in paris with mary and the cat"] * 6)
+    rows = {"id": ["a", "b", "c"], "question": [" who?", "where?", "what?"], "context": [context, "short one", context],
+            "answers": [{"text": ["paris"], "answer_start": [14]}] * 3}
+
+    def prepare(examples):
+        enc = tokenizer([q.lstrip() for q in examples["question"]], examples["context"], truncation="only_second",
+                        max_length=32, stride=8, return_overflowing_tokens=True, return_offsets_mapping=True,
+                        padding="max_length")
+        mapping = enc.pop("overflow_to_sample_mapping")
+        enc["example_id"] = [examples["id"][i] for i in mapping]
+        enc["offset_mapping"] = [[o if s == 1 else None for o, s in zip(offs, enc.sequence_ids(i))]
+                                 for i, offs in enumerate(enc["offset_mapping"])]
+        return enc
+
+    out = []
+    for lib in LIBS:
+        raw = lib.Dataset.from_dict(rows)
+        feats = raw.map(prepare, batched=True, remove_columns=raw.column_names).select(range(5))
+        feats.set_format(type=feats.format["type"], columns=list(feats.features.keys()))
+        for_model = feats.remove_columns(["example_id", "offset_mapping"]).with_format("torch")
+        batch = next(iter(torch.utils.data.DataLoader(for_model, batch_size=5)))
+        out.append((feats.column_names, feats.to_dict(), {k: (v.dtype, tuple(v.shape)) for k, v in batch.items()}))
+    assert out[0][1]["example_id"][:2] == ["a", "a"] and len(out[0][1]["example_id"]) == 5
+    assert out[0] == out[1]
