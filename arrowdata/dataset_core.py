@@ -131,6 +131,15 @@ class DatasetCore:
                 f"invalid UTF-8 in a string value read from {', '.join(self._data_files)}: the file was changed "
                 f"or damaged after it was written ({e.reason} at byte {e.start}); "
                 "load_from_disk(..., verify=True) checks every byte when opening") from e
+        except pa.ArrowException as e:
+            # numpy/torch formats: Arrow reports a string it cannot turn into a Python object as
+            # "Unknown error: Wrapping <value> failed" (the decode error itself is not chained)
+            if "Wrapping" not in str(e) or self._format.transform is not None or not self._data_files:
+                raise
+            raise CorruptFileError(
+                f"a string value read from {', '.join(self._data_files)} cannot be decoded (invalid UTF-8?): the "
+                "file was changed or damaged after it was written; load_from_disk(..., verify=True) checks every "
+                "byte when opening") from e
 
     @property
     def data(self) -> pa.Table:

@@ -256,7 +256,7 @@ def _read_every_row(folder: str, fmt: str | None) -> str:
     return "read"
 
 
-@pytest.mark.parametrize("fmt", [None, "pandas"])
+@pytest.mark.parametrize("fmt", [None, "pandas", "numpy", "torch"])
 def test_invalid_utf8_written_into_a_saved_shard_names_the_file(tmp_path, child, fmt):
     texts = [f"row {i} caf\u00e9" for i in range(50)]
     Dataset.from_dict({"text": texts}).save_to_disk(str(tmp_path / "ds"))
