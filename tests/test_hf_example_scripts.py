@@ -210,3 +210,19 @@ def test_qa_overflowing_tokens_map_select_and_eval_format(tokenizer):
         out.append((feats.column_names, feats.to_dict(), {k: (v.dtype, tuple(v.shape)) for k, v in batch.items()}))
     assert out[0][1]["example_id"][:2] == ["a", "a"] and len(out[0][1]["example_id"]) == 5
     assert out[0] == out[1]
+
+
+def test_clip_style_transform_with_output_all_columns():
+    """run_clip / image scripts: with_transform on some columns, output_all_columns keeps the others."""
+    def add_length(batch):
+        return {"n": [len(p) for p in batch["path"]]}
+
+    got = []
+    for lib in LIBS:
+        ds = lib.Dataset.from_dict({"path": ["a.png", "bb.png", "c.png"], "caption": ["x", "y", "z"], "ok": [1, 0, 1]})
+        ds = ds.filter(lambda b: [bool(x) for x in b["ok"]], batched=True)
+        both = ds.with_transform(add_length, columns=["path"], output_all_columns=True)
+        only = ds.with_transform(add_length, columns=["path"])
+        got.append((both[0], both[:2], only[0], only[:2]))
+    assert got[0] == got[1]
+    assert got[0][0] == {"n": 5, "caption": "x", "ok": 1} and got[0][2] == {"n": 5}

@@ -137,8 +137,11 @@ def format_table(table: pa.Table, kind: Kind, fmt: Format, features: Any = None)
     ``kind="row"`` expects a one-row table, ``"column"`` a one-column table.
     """
     if fmt.transform is not None:
-        cols = table.column_names if fmt.columns is None else [c for c in table.column_names if c in fmt.columns]
-        return _apply_transform(table.select(cols) if kind != "column" else table, kind, fmt)
+        if kind == "column" or fmt.columns is None:
+            return _apply_transform(table, kind, fmt)
+        selected = [c for c in table.column_names if c in fmt.columns]
+        # output_all_columns adds the other columns to the transform's output too, as in HF
+        return _with_other_columns(_apply_transform(table.select(selected), kind, fmt), table, selected, kind, fmt)
     formatter = get_formatter(fmt.type, features, **fmt.kwargs)
     if kind == "column":
         return formatter.format_column(table)
@@ -146,6 +149,11 @@ def format_table(table: pa.Table, kind: Kind, fmt: Format, features: Any = None)
         return formatter.format_row(table) if kind == "row" else formatter.format_batch(table)
     selected = [c for c in table.column_names if c in fmt.columns]
     out = formatter.format_row(table.select(selected)) if kind == "row" else formatter.format_batch(table.select(selected))
+    return _with_other_columns(out, table, selected, kind, fmt)
+
+
+def _with_other_columns(out: Any, table: pa.Table, selected: list[str], kind: Kind, fmt: Format) -> Any:
+    """``out`` plus the columns outside ``fmt.columns`` as Python objects, when ``output_all_columns``."""
     if fmt.output_all_columns and isinstance(out, dict):
         rest = table.drop_columns(selected)
         if rest.num_columns:
