@@ -174,6 +174,14 @@ def test_from_ray_writes_the_map_batches_result_into_the_cache(cluster):
     assert unnamed[0] != unnamed[1]  # a source arrowdata cannot fingerprint is never looked up
 
 
+def test_from_ray_of_no_rows_keeps_the_columns(cluster):
+    names = _corpus(50).column_names
+    for i, plan in enumerate([_corpus(50).to_ray().filter(lambda row: row["id"] < 0),
+                              _corpus(50).to_ray().limit(0)]):  # limit(0): no block reaches the sink at all
+        none = arrowdata.from_ray(plan, cache_key=f"no-rows-{i}")
+        assert len(none) == 0 and none.column_names == names
+
+
 def test_streaming_split_feeds_a_padded_loader_on_each_rank(cluster):
     n = 200
     ds = arrowdata.Dataset.from_dict({"input_ids": [list(range(1, 2 + i % 9)) for i in range(n)],

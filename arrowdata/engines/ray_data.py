@@ -281,6 +281,17 @@ def from_ray(ray_dataset: Any, cache_key: str | None = None, *, load_from_cache_
                       lambda entry: _build(entry, dataset_cls), base=None, load_from_cache_file=load_from_cache_file)
 
 
+def _ray_schema(ray_dataset: Any) -> pa.Schema:
+    """The Arrow schema Ray reports for ``ray_dataset`` (empty if it reports none)."""
+    try:
+        schema = ray_dataset.schema()
+    except Exception as e:  # noqa: BLE001 - Ray raises various errors for plans it cannot describe
+        logger.debug("from_ray: no schema from Ray (%s)", e)
+        return pa.schema([])
+    base = getattr(schema, "base_schema", schema)
+    return base if isinstance(base, pa.Schema) else pa.schema([])
+
+
 def _write(ray_dataset: Any, fp: str, components: dict[str, Any]) -> Any:
     from .. import cache as cache_mod
     from ..config import cache_dir
@@ -304,8 +315,8 @@ def _write(ray_dataset: Any, fp: str, components: dict[str, Any]) -> Any:
         final = cache_mod.part_path(fp, i, len(written))
         os.replace(path, final)
         files.append(final)
-    if not files:  # no rows: one empty file with the schema
-        schema = sink.schema if isinstance(sink.schema, pa.Schema) else pa.schema([])
+    if not files:  # no rows: one empty file with the schema (the Ray dataset's own when no block reached the sink)
+        schema = sink.schema if isinstance(sink.schema, pa.Schema) else _ray_schema(ray_dataset)
         files = [cache_mod.entry_path(fp)]
         with ArrowWriter(files[0], schema=schema) as w:
             w.write(schema.empty_table())
