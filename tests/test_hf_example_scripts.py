@@ -226,3 +226,18 @@ def test_clip_style_transform_with_output_all_columns():
         got.append((both[0], both[:2], only[0], only[:2]))
     assert got[0] == got[1]
     assert got[0][0] == {"n": 5, "caption": "x", "ok": 1} and got[0][2] == {"n": 5}
+
+
+@pytest.mark.parametrize("fmt", ["tensorflow", "jax"])
+def test_tf_and_jax_formats_give_hf_types(fmt):
+    """TF/Flax ports: with_format("tf"/"jax") gives HF's number types (int8 token_type_ids are widened)."""
+    pytest.importorskip(fmt)
+    data = {"i8": np.array([1, 2], dtype=np.int8), "i32": np.array([1, 2], dtype=np.int32),
+            "f64": np.array([0.5, 2.0]), "u8": np.array([1, 2], dtype=np.uint8), "ragged": [[1, 2], [3]]}
+    got = []
+    for lib in LIBS:
+        ds = lib.Dataset.from_dict(data).with_format(fmt)
+        row, batch = ds[0], ds[:2]
+        got.append(({k: str(v.dtype) for k, v in row.items()},
+                    {k: str(getattr(v, "dtype", None)) for k, v in batch.items() if k != "ragged"}))
+    assert got[0] == got[1]

@@ -1,6 +1,7 @@
 """JAX: numeric columns become ``jax.Array``, ragged lists lists of arrays, strings lists of str.
 
 JAX has no ragged array type, so variable-length lists come back as Python lists of arrays.
+Numbers get HF's types: floats ``float32``, ints ``int32`` (``int64`` with ``jax_enable_x64``).
 
 Example:
     >>> import pyarrow as pa
@@ -32,7 +33,13 @@ class JaxFormatter(ColumnFormatter):
             return arr.tolist()
         if arr.dtype.kind in "mM":
             arr = arr.view(np.int64)
-        return jnp.asarray(arr, dtype=self.kwargs.get("dtype"))
+        dtype = self.kwargs.get("dtype")
+        if dtype is None and arr.dtype.kind in "iuf":
+            # HF's array types: floats float32, ints int64 (int32 unless jax runs with x64 enabled)
+            import jax
+
+            dtype = np.float32 if arr.dtype.kind == "f" else (np.int64 if jax.config.jax_enable_x64 else np.int32)
+        return jnp.asarray(arr, dtype=dtype)
 
     def _convert(self, col: pa.ChunkedArray) -> Any:
         return self._array(to_numpy(col))

@@ -1,6 +1,7 @@
 """TensorFlow: numeric columns become tensors, ragged lists ``tf.RaggedTensor``, strings string tensors.
 
-Ragged tensors are built from the Arrow offsets directly (no per-row Python loop).
+Ragged tensors are built from the Arrow offsets directly (no per-row Python loop). Integers come
+back as ``int64`` and floats as ``float32``, as with HF ``datasets`` (``dtype=`` casts instead).
 
 Example:
     >>> import pyarrow as pa
@@ -33,6 +34,9 @@ class TensorFlowFormatter(ColumnFormatter):
             if all(isinstance(x, (str, bytes)) for x in arr):
                 return tf.constant(arr.tolist(), dtype=tf.string)
             return arr.tolist()
+        if arr.dtype.kind in "iuf":
+            # HF's tensor types: ints int64, floats float32, whatever width the column is stored in
+            arr = arr.astype(np.int64 if arr.dtype.kind in "iu" else np.float32, copy=False)
         out = tf.constant(arr)
         dtype = self.kwargs.get("dtype")
         return tf.cast(out, dtype) if dtype is not None and arr.dtype.kind in "iuf" else out
