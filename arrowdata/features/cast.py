@@ -139,6 +139,27 @@ def cast_array(array: pa.Array, feature: FeatureType, column: str) -> pa.Array:
     return _cast_plain(array, arrow_type_of(feature), column)
 
 
+def conform_table(table: pa.Table, features: Features) -> pa.Table:
+    """``table`` with the columns of ``features``, in their order and storage types: a column the
+    table lacks is all nulls (concatenating datasets whose columns differ). Metadata records ``features``.
+
+    Example:
+        >>> import pyarrow as pa
+        >>> from arrowdata.features import Features, Value
+        >>> conform_table(pa.table({"b": [1]}), Features({"a": Value("string"), "b": Value("int32")})).to_pydict()
+        {'a': [None], 'b': [1]}
+    """
+    for name, feature in features.items():
+        if name not in table.column_names:
+            table = table.append_column(name, pa.nulls(table.num_rows, storage_type(arrow_type_of(feature))))
+    table = table.select(list(features))
+    target = pa.schema([pa.field(n, storage_type(arrow_type_of(f))) for n, f in features.items()],
+                       metadata=schema_metadata(features))
+    if table.schema.remove_metadata() != target.remove_metadata():
+        table = table.cast(target)
+    return table.replace_schema_metadata(target.metadata)
+
+
 def cast_table(table: pa.Table, features: Features) -> pa.Table:
     """``table`` with each column cast to its feature; schema metadata records ``features``.
 

@@ -243,12 +243,9 @@ class Conform:
     features: Any
 
     def __call__(self, t: pa.Table) -> pa.Table:
-        from ..features import cast_table
+        from ..features import conform_table
 
-        types = self.features.arrow_schema
-        columns = {f.name: t.column(f.name) if f.name in t.column_names else pa.nulls(t.num_rows, f.type)
-                   for f in types}
-        return cast_table(pa.table(columns), self.features)
+        return conform_table(t, self.features)
 
 
 @dataclass(frozen=True)

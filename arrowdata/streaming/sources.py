@@ -93,7 +93,7 @@ class TableShard(Shard):
         offsets = batch_offsets(self.table)
         while start < stop:
             chunk = int(np.searchsorted(offsets, start, side="right")) - 1
-            end = min(stop, int(offsets[chunk + 1]) if chunk + 1 < len(offsets) else stop, start + VIEW_BATCH_ROWS)
+            end = min(stop, int(offsets[chunk + 1]), start + VIEW_BATCH_ROWS)  # the batch's end row
             yield self.table.slice(start, end - start)
             start = end
 

@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import SchemaMismatchError
-from ..features import Features, Value, arrow_type_of, schema_metadata, storage_type
+from ..features import Features, Value, conform_table
 from ..fingerprint import derive_fingerprint
 from ..projection import derive
 from ..table import concat_tables
@@ -78,16 +78,7 @@ def _aligned_features(dsets: list["Dataset"]) -> Any:
 
 def _conform(ds: "Dataset", features: Any) -> pa.Table:
     """``ds``'s whole table with the columns in ``features``' order and types (null columns cast)."""
-    table = ds._table
-    for name, feature in features.items():  # a column this dataset lacks: all null here
-        if name not in table.column_names:
-            table = table.append_column(name, pa.nulls(table.num_rows, storage_type(arrow_type_of(feature))))
-    table = table.select(list(features))
-    target = pa.schema([pa.field(n, storage_type(arrow_type_of(f))) for n, f in features.items()],
-                       metadata=schema_metadata(features))
-    if table.schema.remove_metadata() != target.remove_metadata():
-        table = table.cast(target)
-    return table.replace_schema_metadata(target.metadata)
+    return conform_table(ds._table, features)
 
 
 def _common(values: list[Any]) -> Any:
