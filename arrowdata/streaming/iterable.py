@@ -702,8 +702,8 @@ def _aligned(datasets: Sequence[IterableDataset]) -> tuple[list[Plan], Any]:
         return plans, feats[0] if all(f is not None for f in feats) else None
     merged: dict = {}
     for f in feats:
-        merged.update(f)
-    target = Features({n: merged[n] for f in feats for n in f})  # first-seen column order
+        merged.update(f)  # a later feature wins; columns keep the order they were first seen in
+    target = Features(merged)
     for i, f in enumerate(feats):
         if f != target:
             plans[i] = ops.ColumnsPlan(plans[i], ops.Conform(target))
@@ -772,6 +772,4 @@ def _zip(datasets: Sequence[IterableDataset], info: Any, split: str | None) -> I
             merged[name] = feature
     plan = ZipPlan(tuple(d._plan for d in datasets), tuple(f.arrow_schema if f is not None else None for f in feats))
     known = all(f is not None for f in feats)
-    first = datasets[0]
-    return IterableDataset(plan, features=Features(merged) if known else LazyFeatures(plan=plan),
-                           split=split if split is not None else first._split, format=first._format, info=info)
+    return _mixed(plan, datasets, info, split, Features(merged) if known else LazyFeatures(plan=plan))

@@ -223,7 +223,7 @@ class _ZipRunner(Runner):
         return {"inputs": [c.state() for c in self.cursors]}
 
     def next(self) -> pa.Table | None:
-        # as many rows as the first input that has any gives in one batch, from every input
+        # up to ROWS_PER_BATCH rows from every input: as many as the input with the most buffered has
         want = max(min(c.fill(ROWS_PER_BATCH), ROWS_PER_BATCH) for c in self.cursors)
         if want == 0:
             return None
