@@ -254,17 +254,18 @@ class IterableDataset(_Base):
 
         return self._info if self._info is not None else DatasetInfo(features=self.features)
 
-    # HF's DatasetInfo fields, read from ``info`` (``ds.description``, ``ds.size_in_bytes``...)
-    description = property(lambda self: self.info.description)
-    citation = property(lambda self: self.info.citation)
-    homepage = property(lambda self: self.info.homepage)
-    license = property(lambda self: self.info.license)
-    size_in_bytes = property(lambda self: self.info.size_in_bytes)
-    dataset_size = property(lambda self: self.info.dataset_size)
-    download_size = property(lambda self: self.info.download_size)
-    builder_name = property(lambda self: self.info.builder_name)
-    config_name = property(lambda self: self.info.config_name)
-    version = property(lambda self: self.info.version)
+    # HF's DatasetInfo fields (``ds.description``, ``ds.size_in_bytes``...), read from the info given;
+    # without one they are empty, and reading them never peeks the stream for its features
+    description = property(lambda self: _info_field(self, "description", ""))
+    citation = property(lambda self: _info_field(self, "citation", ""))
+    homepage = property(lambda self: _info_field(self, "homepage", ""))
+    license = property(lambda self: _info_field(self, "license", ""))
+    size_in_bytes = property(lambda self: _info_field(self, "size_in_bytes"))
+    dataset_size = property(lambda self: _info_field(self, "dataset_size"))
+    download_size = property(lambda self: _info_field(self, "download_size"))
+    builder_name = property(lambda self: _info_field(self, "builder_name"))
+    config_name = property(lambda self: _info_field(self, "config_name"))
+    version = property(lambda self: _info_field(self, "version"))
 
     @property
     def n_shards(self) -> int:
@@ -623,6 +624,10 @@ class IterableDataset(_Base):
         state = dict(self.__dict__)
         state["_live"] = None
         return state
+
+
+def _info_field(ds: IterableDataset, name: str, default: Any = None) -> Any:
+    return getattr(ds._info, name, default) if ds._info is not None else default
 
 
 @dataclass(frozen=True)
